@@ -1,0 +1,477 @@
+"""Find the model-loading calls in one file and read their arguments as constants.
+
+A file goes through three gates, cheapest first, so most files never reach libcst:
+1. bytes: no `from_pretrained` and no `pipeline` -> skipped unread;
+2. stdlib `ast` (about 8x cheaper than libcst): no absolute `transformers` import, or no call that
+   could load a model -> skipped;
+3. libcst with scope analysis: the calls whose callee really names a transformers class (through
+   `import ... as`, module attributes, shadowing) become `CallSite` records.
+
+Arguments are evaluated statically: literals, names bound once, parameter defaults, class attributes,
+f-strings, `+`, `.format`, `os.environ.get`/`os.getenv` defaults and argparse defaults read back
+through `args.<dest>`.  Anything else stays unknown, never guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import (
+    MetadataWrapper,
+    PositionProvider,
+    QualifiedNameSource,
+    Scope,
+    ScopeProvider,
+)
+
+from loadlint.facts import CallSite, FileReport, Keyword, Span
+
+PREFILTER_TOKENS = (b"from_pretrained", b"pipeline")
+PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
+ENV_DEFAULT_CALLS = frozenset({"os.environ.get", "os.getenv"})
+PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
+MAX_EVAL_DEPTH = 16
+
+_EMPTY = cst.Module(body=[])
+
+
+class NotConstant(Exception):
+    """The expression's value cannot be known without running the code."""
+
+
+def decode_source(data: bytes) -> str:
+    """Decode as Python does: a BOM or a PEP 263 coding line, else UTF-8."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def may_load_models(tree: ast.Module) -> bool:
+    """Cheap stdlib check: an absolute transformers import and a call that could load a model.
+
+    A candidate call is `X.from_pretrained(...)`, `X.pipeline(...)` or a bare call of a name
+    imported from transformers (`pipeline`, possibly renamed).
+    """
+    imported_names: set[str] = set()
+    imports_transformers = False
+    calls: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports_transformers |= any(_is_transformers_module(a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            if _is_transformers_module(node.module or ""):
+                imports_transformers = True
+                imported_names.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Call):
+            calls.append(node.func)
+    if not imports_transformers:
+        return False
+    return any(
+        (isinstance(func, ast.Attribute) and func.attr in ("from_pretrained", "pipeline"))
+        or (isinstance(func, ast.Name) and (func.id in imported_names or "*" in imported_names))
+        for func in calls
+    )
+
+
+def _is_transformers_module(name: str) -> bool:
+    return name == "transformers" or name.startswith("transformers.")
+
+
+def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> FileReport:
+    """Run the three gates over one file's bytes; errors become the report's one-line `error`."""
+    report = FileReport(path)
+    if not any(token in data for token in PREFILTER_TOKENS):
+        return report
+    try:
+        source = decode_source(data)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+        report.error = f"{path}: cannot decode the file: {_one_line(exc)}"
+        return report
+    try:
+        if not may_load_models(ast.parse(source)):
+            return report
+    except (SyntaxError, ValueError):
+        pass  # libcst may know newer syntax than this interpreter; let it decide below
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        report.error = f"{path}:{exc.raw_line}:{exc.raw_column + 1}: syntax error: {_one_line(exc.message)}"
+        return report
+    report.parsed = True
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    collector = _Collector(path, is_loader)
+    wrapper.visit(collector)
+    report.sites = collector.sites
+    return report
+
+
+def _one_line(exc: object) -> str:
+    return " ".join(str(exc).split())
+
+
+def _source(node: cst.CSTNode) -> str:
+    return _EMPTY.code_for_node(node)
+
+
+@dataclass
+class _ClassInfo:
+    """Constant candidates for `self.X` / `cls.X` / `Class.X` inside one class."""
+
+    attributes: dict[str, list[cst.BaseExpression]] = field(default_factory=lambda: defaultdict(list))
+
+
+class _Collector(cst.CSTVisitor):
+    """One pass over the module: remember bindings, argparse defaults and candidate calls.
+
+    Calls are evaluated after the pass, so a constant defined below its use still resolves.
+    """
+
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
+
+    def __init__(self, path: str, is_loader: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.path = path
+        self.is_loader = is_loader
+        self.bound_values: dict[cst.Name, cst.BaseExpression] = {}
+        self.parsed_args_names: set[cst.Name] = set()
+        self.argparse_defaults: dict[str, list[cst.BaseExpression | None]] = defaultdict(list)
+        self.classes: dict[cst.ClassDef, _ClassInfo] = {}
+        self.class_stack: list[cst.ClassDef] = []
+        self.function_depth: list[int] = [0]
+        self.candidates: list[tuple[cst.Call, str, cst.ClassDef | None]] = []
+        self.sites: list[CallSite] = []
+
+    # --- structure -------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes[node] = _ClassInfo()
+        self.class_stack.append(node)
+        self.function_depth.append(0)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+        self.function_depth.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.function_depth[-1] += 1
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.function_depth[-1] -= 1
+
+    # --- bindings --------------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.bound_values[target] = value
+            if _is_parse_args_call(value):
+                self.parsed_args_names.add(target)
+        elif isinstance(target, cst.Tuple) and target.elements:
+            first = target.elements[0].value
+            if isinstance(first, cst.Name) and _is_parse_args_call(value):
+                self.parsed_args_names.add(first)  # args, rest = parser.parse_known_args()
+        elif (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in ("self", "cls")
+            and self.class_stack
+        ):
+            self.classes[self.class_stack[-1]].attributes[target.attr.value].append(value)
+        if isinstance(target, cst.Name) and self.class_stack and self.function_depth[-1] == 0:
+            self.classes[self.class_stack[-1]].attributes[target.value].append(value)
+
+    # --- calls -----------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_argument":
+            self._record_argument(node)
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+            loader = self._transformers_name(func.value)
+            if loader is not None and self.is_loader(loader):
+                self.candidates.append((node, loader, self._current_class()))
+            return
+        qualified = self._qualified_names(func)
+        if qualified & PIPELINE_NAMES:
+            self.candidates.append((node, "pipeline", self._current_class()))
+
+    def _current_class(self) -> cst.ClassDef | None:
+        return self.class_stack[-1] if self.class_stack else None
+
+    def _record_argument(self, node: cst.Call) -> None:
+        dest = _argparse_dest(node)
+        if dest is not None:
+            default = next((a.value for a in node.args if _keyword(a) == "default"), None)
+            self.argparse_defaults[dest].append(default)
+
+    def _qualified_names(self, node: cst.CSTNode) -> set[str]:
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None:
+            return set()
+        return {
+            q.name
+            for q in scope.get_qualified_names_for(node)
+            if q.source is QualifiedNameSource.IMPORT
+        }
+
+    def _transformers_name(self, node: cst.BaseExpression) -> str | None:
+        for name in self._qualified_names(node):
+            if _is_transformers_module(name) and "." in name:
+                return name.rsplit(".", 1)[1]
+        return None
+
+    # --- records -----------------------------------------------------------------------------
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Evaluate the calls once every binding in the file is known (metadata is still set)."""
+        self.sites = [self._call_site(call, loader, klass) for call, loader, klass in self.candidates]
+
+    def _call_site(self, call: cst.Call, loader: str, klass: cst.ClassDef | None) -> CallSite:
+        evaluator = _Evaluator(self, klass)
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        keywords = {_keyword(a): a.value for a in call.args if a.keyword is not None}
+        if loader == "pipeline":
+            kind = "pipeline"
+            model_node = keywords.get("model", positional[1].value if len(positional) > 1 else None)
+            task_node = keywords.get("task", positional[0].value if positional else None)
+            loader_node: cst.CSTNode = call.func
+        else:
+            kind = "from_pretrained"
+            model_node = keywords.get(
+                "pretrained_model_name_or_path", positional[0].value if positional else None
+            )
+            task_node = None
+            assert isinstance(call.func, cst.Attribute)
+            loader_node = call.func.value
+        model_id, model_expr = evaluator.string_or_none(model_node)
+        task, task_expr = evaluator.string_or_none(task_node)
+        revision, revision_expr = evaluator.string_or_none(keywords.get("revision"))
+        return CallSite(
+            path=self.path,
+            span=self._span(call),
+            kind=kind,
+            loader=loader,
+            loader_span=self._span(loader_node),
+            loader_source=_source(loader_node),
+            model_id=model_id,
+            model_expr=model_expr,
+            revision=revision,
+            revision_dynamic=revision_expr is not None,
+            task=task,
+            task_dynamic=task_expr is not None,
+            keywords=tuple(evaluator.keyword(a) for a in call.args if a.keyword or a.star == "**"),
+        )
+
+    def _span(self, node: cst.CSTNode) -> Span:
+        position = self.get_metadata(PositionProvider, node)
+        return Span(
+            position.start.line,
+            position.start.column + 1,
+            position.end.line,
+            position.end.column + 1,
+        )
+
+
+def _keyword(arg: cst.Arg) -> str | None:
+    return arg.keyword.value if arg.keyword is not None else None
+
+
+def _is_parse_args_call(value: cst.BaseExpression) -> bool:
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in PARSE_ARGS_METHODS
+    )
+
+
+def _argparse_dest(call: cst.Call) -> str | None:
+    """The attribute name argparse stores an option under, as argparse itself derives it."""
+    explicit = next((a.value for a in call.args if _keyword(a) == "dest"), None)
+    if isinstance(explicit, cst.SimpleString) and isinstance(explicit.evaluated_value, str):
+        return explicit.evaluated_value
+    flags = [
+        a.value.evaluated_value
+        for a in call.args
+        if a.keyword is None and isinstance(a.value, cst.SimpleString)
+    ]
+    flags = [f for f in flags if isinstance(f, str)]
+    long_flags = [f for f in flags if f.startswith("--")]
+    chosen = long_flags[0] if long_flags else (flags[0] if flags else None)
+    if chosen is None:
+        return None
+    return chosen.lstrip("-").replace("-", "_") or None
+
+
+class _Evaluator:
+    """Evaluates expressions at one call to Python constants, raising NotConstant otherwise."""
+
+    def __init__(self, collector: _Collector, klass: cst.ClassDef | None) -> None:
+        self.collector = collector
+        self.klass = klass
+
+    def string_or_none(self, node: cst.BaseExpression | None) -> tuple[str | None, str | None]:
+        """(value, None) for a constant string; (None, source) for anything unknown; (None, None) if absent."""
+        if node is None:
+            return None, None
+        try:
+            value = self.value(node)
+        except NotConstant:
+            return None, _source(node)
+        if value is None:
+            return None, None
+        if isinstance(value, str):
+            return value, None
+        return None, _source(node)
+
+    def keyword(self, arg: cst.Arg) -> Keyword:
+        if arg.keyword is None:
+            return Keyword("**", _source(arg.value))
+        try:
+            return Keyword(arg.keyword.value, _source(arg.value), self.value(arg.value), True)
+        except NotConstant:
+            return Keyword(arg.keyword.value, _source(arg.value))
+
+    def value(self, node: cst.BaseExpression, depth: int = 0) -> object:
+        if depth > MAX_EVAL_DEPTH:
+            raise NotConstant
+        evaluate = getattr(self, f"_eval_{type(node).__name__}", None)
+        if evaluate is None:
+            raise NotConstant
+        return evaluate(node, depth + 1)
+
+    # --- literals ----------------------------------------------------------------------------
+    def _eval_SimpleString(self, node: cst.SimpleString, depth: int) -> object:
+        return node.evaluated_value
+
+    def _eval_Integer(self, node: cst.Integer, depth: int) -> object:
+        return node.evaluated_value
+
+    def _eval_Float(self, node: cst.Float, depth: int) -> object:
+        return node.evaluated_value
+
+    def _eval_ConcatenatedString(self, node: cst.ConcatenatedString, depth: int) -> object:
+        left, right = self.value(node.left, depth), self.value(node.right, depth)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        raise NotConstant
+
+    def _eval_FormattedString(self, node: cst.FormattedString, depth: int) -> object:
+        pieces = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append(part.value)
+            elif part.conversion is None and part.format_spec is None:
+                value = self.value(part.expression, depth)
+                if not isinstance(value, (str, int)):
+                    raise NotConstant
+                pieces.append(str(value))
+            else:
+                raise NotConstant
+        return "".join(pieces)
+
+    def _eval_BinaryOperation(self, node: cst.BinaryOperation, depth: int) -> object:
+        if not isinstance(node.operator, cst.Add):
+            raise NotConstant
+        left, right = self.value(node.left, depth), self.value(node.right, depth)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        raise NotConstant
+
+    # --- names -------------------------------------------------------------------------------
+    def _eval_Name(self, node: cst.Name, depth: int) -> object:
+        if node.value in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[node.value]
+        scope: Scope | None = self.collector.get_metadata(ScopeProvider, node, None)
+        if scope is None:
+            raise NotConstant
+        assignments = list(scope[node.value])
+        if len(assignments) != 1:
+            raise NotConstant
+        bound = getattr(assignments[0], "node", None)
+        if isinstance(bound, cst.Param):
+            if bound.default is None:
+                raise NotConstant
+            return self.value(bound.default, depth)
+        if isinstance(bound, cst.Name) and bound in self.collector.bound_values:
+            return self.value(self.collector.bound_values[bound], depth)
+        raise NotConstant
+
+    def _eval_Attribute(self, node: cst.Attribute, depth: int) -> object:
+        base = node.value
+        if not isinstance(base, cst.Name):
+            raise NotConstant
+        attribute = node.attr.value
+        if self._is_parsed_args(base):
+            return self._argparse_default(attribute, depth)
+        klass = self._class_named(base)
+        if klass is None:
+            raise NotConstant
+        values = self.collector.classes[klass].attributes.get(attribute, [])
+        if len(values) != 1:
+            raise NotConstant
+        return _Evaluator(self.collector, klass).value(values[0], depth)
+
+    def _is_parsed_args(self, base: cst.Name) -> bool:
+        scope = self.collector.get_metadata(ScopeProvider, base, None)
+        if scope is None:
+            return False
+        assignments = list(scope[base.value])
+        return len(assignments) == 1 and getattr(assignments[0], "node", None) in self.collector.parsed_args_names
+
+    def _argparse_default(self, dest: str, depth: int) -> object:
+        defaults = self.collector.argparse_defaults.get(dest, [])
+        values = {repr(self.value(d, depth)) if d is not None else None for d in defaults}
+        if len(defaults) == 0 or None in values or len(values) != 1:
+            raise NotConstant
+        return self.value(defaults[0], depth)  # type: ignore[arg-type]
+
+    def _class_named(self, base: cst.Name) -> cst.ClassDef | None:
+        if base.value in ("self", "cls"):
+            return self.klass
+        return next((k for k in self.collector.classes if k.name.value == base.value), None)
+
+    # --- calls -------------------------------------------------------------------------------
+    def _eval_Call(self, node: cst.Call, depth: int) -> object:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "format":
+            template = self.value(func.value, depth)
+            if not isinstance(template, str):
+                raise NotConstant
+            args = [self.value(a.value, depth) for a in node.args if a.keyword is None and not a.star]
+            kwargs = {
+                _keyword(a): self.value(a.value, depth) for a in node.args if a.keyword is not None
+            }
+            if any(a.star for a in node.args):
+                raise NotConstant
+            try:
+                return template.format(*args, **kwargs)
+            except (IndexError, KeyError, ValueError) as exc:
+                raise NotConstant from exc
+        if self.collector._qualified_names(func) & ENV_DEFAULT_CALLS:
+            positional = [a for a in node.args if a.keyword is None]
+            default = next((a.value for a in node.args if _keyword(a) == "default"), None)
+            if default is None and len(positional) >= 2:
+                default = positional[1].value
+            if default is None:
+                raise NotConstant
+            return self.value(default, depth)
+        raise NotConstant
+
+
+LOADER_NAME = re.compile(r"^(TF|Flax)?Auto[A-Z]\w*$")
+
+
+def is_removed_auto_class(name: str) -> bool:
+    """Auto class spellings worth recording even when this transformers lacks them (TF, Flax, v4)."""
+    return bool(LOADER_NAME.match(name))

@@ -1,0 +1,134 @@
+"""Plain records passed between the pipeline's stages.
+
+Extraction produces `CallSite`s, the resolver turns each distinct `ModelRef` into `ModelFacts` or an
+`Unresolved`, and rules read both.  Nothing here imports libcst, huggingface_hub or transformers, so
+every stage (and a worker process) can share these types without pulling in heavy dependencies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Why an id could not be turned into facts. Each unresolved id carries exactly one of these.
+UnresolvedReason = Literal[
+    "dynamic",  # the id (or its revision) is not a compile-time constant
+    "not-found",  # no such repo, revision or local folder
+    "gated-needs-token",  # gated or private repo and no (valid) token
+    "offline-not-cached",  # offline mode and nothing cached for it
+    "network",  # the Hub could not be reached, timed out or answered with a server error
+    "invalid-config",  # config.json exists but is not usable (bad JSON, no model_type)
+]
+UNRESOLVED_REASONS: tuple[str, ...] = UnresolvedReason.__args__  # type: ignore[attr-defined]
+
+CallKind = Literal["from_pretrained", "pipeline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A source range: 1-based lines and 1-based columns, the end column exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A keyword argument at a call: its source text and, when statically known, its value."""
+
+    name: str
+    source: str
+    value: object = None
+    is_constant: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One model-loading call found in a file.
+
+    `loader` is the transformers name the call resolves to (through aliases and module
+    attributes), e.g. "AutoModelForCausalLM", "GPT2LMHeadModel" or "pipeline".
+    `model_id` is None when the id is not a constant; `model_expr` then says what was there.
+    """
+
+    path: str
+    span: Span
+    kind: CallKind
+    loader: str
+    loader_span: Span
+    loader_source: str
+    model_id: str | None
+    model_expr: str | None
+    revision: str | None = None
+    revision_dynamic: bool = False
+    task: str | None = None
+    task_dynamic: bool = False
+    keywords: tuple[Keyword, ...] = ()
+
+    def keyword(self, name: str) -> Keyword | None:
+        return next((k for k in self.keywords if k.name == name), None)
+
+    @property
+    def ref(self) -> ModelRef | None:
+        """The id and revision to resolve, or None when either is dynamic."""
+        if self.model_id is None or self.revision_dynamic:
+            return None
+        return ModelRef(self.model_id, self.revision)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ModelRef:
+    """What resolution is keyed by: each distinct ref is resolved once per run."""
+
+    model_id: str
+    revision: str | None = None
+
+    def __str__(self) -> str:
+        return self.model_id if self.revision is None else f"{self.model_id}@{self.revision}"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFacts:
+    """What loadlint knows about one model id at one revision, wherever it came from.
+
+    `source` names the resolver step that answered: "local", "lockfile", "facts-cache",
+    "hf-cache" or "hub".  `auto_map` pairs an Auto class name with the repo code it names.
+    """
+
+    ref: ModelRef
+    source: str
+    model_type: str | None
+    architectures: tuple[str, ...] = ()
+    is_encoder_decoder: bool | None = None
+    auto_map: tuple[tuple[str, str], ...] = ()
+    pipeline_tag: str | None = None
+    auto_model: str | None = None
+    sha: str | None = None
+    gated: bool = False
+    tags: tuple[str, ...] = ()
+    local_path: str | None = None
+
+    @property
+    def auto_map_classes(self) -> frozenset[str]:
+        return frozenset(name for name, _ in self.auto_map)
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """An id that could not be resolved, with the one reason shown to the user."""
+
+    ref: ModelRef | None
+    reason: UnresolvedReason
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class FileReport:
+    """The outcome of extracting one file: its call sites, or the one-line error that stopped it."""
+
+    path: str
+    sites: list[CallSite] = field(default_factory=list)
+    error: str | None = None
+    parsed: bool = False

@@ -1,0 +1,140 @@
+"""What loadlint reports: findings, the unresolved ids and the run's result, as plain records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from loadlint.facts import CallSite, ModelFacts, Span, Unresolved
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem at one call site.  `to_json` is the stable JSON contract."""
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    path: str
+    span: Span
+    model_id: str | None = None
+    revision: str | None = None
+    model_type: str | None = None
+    auto_class: str | None = None
+    suggestion: str | None = None
+    fix: dict | None = None
+    runtime: dict | None = None
+
+    @classmethod
+    def at(
+        cls,
+        site: CallSite,
+        model: ModelFacts | None,
+        *,
+        code: str,
+        name: str,
+        severity: Severity,
+        message: str,
+        suggestion: str | None = None,
+    ) -> Finding:
+        return cls(
+            code=code,
+            name=name,
+            severity=severity,
+            message=message,
+            path=site.path,
+            span=site.span,
+            model_id=site.model_id,
+            revision=site.revision,
+            model_type=model.model_type if model else None,
+            auto_class=site.loader if site.kind == "from_pretrained" else None,
+            suggestion=suggestion,
+        )
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.code)
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.span.line,
+            "column": self.span.column,
+            "end_line": self.span.end_line,
+            "end_column": self.span.end_column,
+            "model_id": self.model_id,
+            "revision": self.revision,
+            "model_type": self.model_type,
+            "auto_class": self.auto_class,
+            "suggestion": self.suggestion,
+            "fix": self.fix,
+            "runtime": self.runtime,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UnresolvedUse:
+    """An unresolved id as reported: where it is first used, and why it could not be resolved."""
+
+    model_id: str | None
+    revision: str | None
+    path: str
+    line: int
+    reason: str
+    detail: str
+
+    @classmethod
+    def at(cls, site: CallSite, unresolved: Unresolved) -> UnresolvedUse:
+        return cls(
+            model_id=site.model_id if site.model_id is not None else None,
+            revision=site.revision,
+            path=site.path,
+            line=site.span.line,
+            reason=unresolved.reason,
+            detail=unresolved.detail,
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "model_id": self.model_id,
+            "revision": self.revision,
+            "path": self.path,
+            "line": self.line,
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """Everything one `loadlint check` run learned; reporters only format this."""
+
+    loadlint_version: str
+    transformers_version: str
+    transformers_origin: str
+    files: int = 0
+    call_sites: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    unresolved: list[UnresolvedUse] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "loadlint_version": self.loadlint_version,
+            "transformers_version": self.transformers_version,
+            "findings": [f.to_json() for f in self.findings],
+            "unresolved": [u.to_json() for u in self.unresolved],
+            "errors": list(self.errors),
+            "summary": {
+                "files": self.files,
+                "call_sites": self.call_sites,
+                "findings": len(self.findings),
+                "unresolved": len(self.unresolved),
+            },
+        }

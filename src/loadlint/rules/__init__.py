@@ -1,0 +1,25 @@
+"""The rule registry: every rule, by code, in one explicit tuple."""
+
+from __future__ import annotations
+
+from loadlint.rules._base import Rule
+from loadlint.rules.encoder_as_generator import EncoderAsGenerator
+from loadlint.rules.model_class_mismatch import ModelClassMismatch
+from loadlint.rules.partial_load import PartialLoad
+from loadlint.rules.pipeline_task_mismatch import PipelineTaskMismatch
+from loadlint.rules.remote_code import RemoteCode
+from loadlint.rules.unknown_model_type import UnknownModelType
+from loadlint.rules.wrong_auto_class import WrongAutoClass
+
+ALL_RULES: tuple[Rule, ...] = (
+    WrongAutoClass(),
+    PartialLoad(),
+    EncoderAsGenerator(),
+    UnknownModelType(),
+    RemoteCode(),
+    ModelClassMismatch(),
+    PipelineTaskMismatch(),
+)
+RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "Rule"]

@@ -1,0 +1,55 @@
+"""The model facts the rules' VALID/INVALID examples are checked against.
+
+Each entry carries the real config fields of a real public model (model_type, architectures,
+is_encoder_decoder, auto_map) and its Hub card data (pipeline_tag, transformersInfo.auto_model),
+so the examples show what `loadlint check` says about that model, without a network.
+"""
+
+from __future__ import annotations
+
+from loadlint.facts import ModelFacts, ModelRef
+
+
+def _model(model_id: str, model_type: str | None, *architectures: str, **fields: object) -> ModelFacts:
+    return ModelFacts(ModelRef(model_id), "example", model_type, tuple(architectures), **fields)  # type: ignore[arg-type]
+
+
+EXAMPLE_MODELS: dict[str, ModelFacts] = {
+    m.ref.model_id: m
+    for m in (
+        _model("openai-community/gpt2", "gpt2", "GPT2LMHeadModel", is_encoder_decoder=None,
+               pipeline_tag="text-generation", auto_model="AutoModelForCausalLM"),
+        _model("Qwen/Qwen2.5-0.5B-Instruct", "qwen2", "Qwen2ForCausalLM",
+               pipeline_tag="text-generation", auto_model="AutoModelForCausalLM"),
+        _model("google-t5/t5-small", "t5", "T5ForConditionalGeneration", is_encoder_decoder=True,
+               pipeline_tag="translation", auto_model="AutoModelForSeq2SeqLM"),
+        _model("facebook/bart-large-cnn", "bart", "BartForConditionalGeneration", is_encoder_decoder=True,
+               pipeline_tag="summarization", auto_model="AutoModelForSeq2SeqLM"),
+        _model("Helsinki-NLP/opus-mt-en-de", "marian", "MarianMTModel", is_encoder_decoder=True,
+               pipeline_tag="translation", auto_model="AutoModelForSeq2SeqLM"),
+        _model("openai/whisper-tiny", "whisper", "WhisperForConditionalGeneration", is_encoder_decoder=True,
+               pipeline_tag="automatic-speech-recognition", auto_model="AutoModelForSpeechSeq2Seq"),
+        _model("google-bert/bert-base-uncased", "bert", "BertForMaskedLM",
+               pipeline_tag="fill-mask", auto_model="AutoModelForMaskedLM"),
+        _model("FacebookAI/roberta-base", "roberta", "RobertaForMaskedLM",
+               pipeline_tag="fill-mask", auto_model="AutoModelForMaskedLM"),
+        _model("llava-hf/llava-1.5-7b-hf", "llava", "LlavaForConditionalGeneration",
+               pipeline_tag="image-text-to-text", auto_model="AutoModelForImageTextToText"),
+        _model("meta-llama/Llama-3.2-11B-Vision", "mllama", "MllamaForConditionalGeneration",
+               pipeline_tag="image-text-to-text", auto_model="AutoModelForImageTextToText", gated=True),
+        _model("microsoft/Phi-3-mini-4k-instruct", "phi3", "Phi3ForCausalLM",
+               auto_map=(("AutoConfig", "configuration_phi3.Phi3Config"),
+                         ("AutoModelForCausalLM", "modeling_phi3.Phi3ForCausalLM")),
+               pipeline_tag="text-generation", auto_model="AutoModelForCausalLM"),
+        _model("THUDM/chatglm2-6b", "chatglm", "ChatGLMModel",
+               auto_map=(("AutoConfig", "configuration_chatglm.ChatGLMConfig"),
+                         ("AutoModel", "modeling_chatglm.ChatGLMForConditionalGeneration"),
+                         ("AutoModelForCausalLM", "modeling_chatglm.ChatGLMForConditionalGeneration"),
+                         ("AutoModelForSeq2SeqLM", "modeling_chatglm.ChatGLMForConditionalGeneration"),
+                         ("AutoModelForSequenceClassification",
+                          "modeling_chatglm.ChatGLMForSequenceClassification")),
+               tags=("custom_code",)),
+        _model("transfo-xl/transfo-xl-wt103", "transfo-xl", "TransfoXLLMHeadModel",
+               pipeline_tag="text-generation"),
+    )
+}

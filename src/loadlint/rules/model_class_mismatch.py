@@ -1,0 +1,84 @@
+"""LL006 model-class-mismatch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from loadlint import semantics
+from loadlint.facts import CallSite, ModelFacts
+from loadlint.findings import Finding
+from loadlint.rules._base import Rule, describe
+from loadlint.tables import Tables
+
+
+class ModelClassMismatch(Rule):
+    """
+    ## What it does
+    Checks `from_pretrained` on a concrete model class (`T5ForConditionalGeneration`,
+    `GPT2LMHeadModel`, ...) whose model type, per the installed transformers' tables, differs from
+    the `model_type` in the model's config.
+
+    ## Why is this bad?
+    transformers builds the class's own config from the other model's config.json, logs only
+    `You are using a model of type X to instantiate a model of type Y`, and then fails on shapes
+    or leaves most weights randomly initialised.
+
+    ## Example
+    ```python
+    from transformers import GPT2LMHeadModel
+
+    model = GPT2LMHeadModel.from_pretrained("google-t5/t5-small")
+    ```
+
+    ## Use instead
+    The checkpoint's own architecture (`architectures[0]`), or an Auto class.
+    ```python
+    from transformers import T5ForConditionalGeneration
+
+    model = T5ForConditionalGeneration.from_pretrained("google-t5/t5-small")
+    ```
+
+    ## Fix safety
+    No automatic fix yet.
+    """
+
+    code = "LL006"
+    name = "model-class-mismatch"
+    severity = "error"
+    summary = "A concrete model class is used for a model of another type"
+    valid = (
+        'from transformers import T5ForConditionalGeneration\n'
+        'T5ForConditionalGeneration.from_pretrained("google-t5/t5-small")\n',
+        'import transformers\n'
+        'transformers.BartForConditionalGeneration.from_pretrained("facebook/bart-large-cnn")\n',
+    )
+    invalid = (
+        'from transformers import GPT2LMHeadModel\n'
+        'GPT2LMHeadModel.from_pretrained("google-t5/t5-small")\n',
+        'from transformers import BertForMaskedLM\n'
+        'BertForMaskedLM.from_pretrained("FacebookAI/roberta-base")\n',
+    )
+
+    def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
+        if model is None or site.kind != "from_pretrained" or site.loader in tables.loader_classes:
+            return
+        class_types = tables.model_types_for_class(site.loader)
+        if not class_types or not semantics.is_known_type(tables, model.model_type):
+            return
+        assert model.model_type is not None
+        if semantics.lookup_type(tables, model.model_type) in class_types or model.model_type in class_types:
+            return
+        architecture = semantics.canonical_architecture(model)
+        if architecture and tables.model_types_for_class(architecture):
+            suggestion = f"use `{architecture}`"
+        else:
+            auto_class = semantics.suggest_auto_class(tables, model)
+            suggestion = f"use `{auto_class}`" if auto_class else None
+        expected = ", ".join(f"`{t}`" for t in sorted(class_types))
+        yield self.finding(
+            site,
+            model,
+            f"`{site.loader}` is a class for model_type {expected}, but {describe(site)} has model_type "
+            f"`{model.model_type}`",
+            suggestion=suggestion,
+        )

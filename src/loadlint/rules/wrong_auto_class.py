@@ -1,0 +1,87 @@
+"""LL001 wrong-auto-class."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from loadlint import semantics
+from loadlint.facts import CallSite, ModelFacts
+from loadlint.findings import Finding
+from loadlint.rules._base import Rule, describe
+from loadlint.tables import Tables
+
+
+class WrongAutoClass(Rule):
+    """
+    ## What it does
+    Checks `AutoModel*.from_pretrained(id)` calls whose Auto class has no entry for the model's
+    `model_type` in the installed transformers.
+
+    ## Why is this bad?
+    transformers looks the config class up in the Auto class's table and raises
+    `ValueError: Unrecognized configuration class ... for this kind of AutoModel` when it is not
+    there: the script fails at run time, often after downloading the config and tokenizer.
+
+    ## Example
+    ```python
+    from transformers import AutoModelForSeq2SeqLM
+
+    model = AutoModelForSeq2SeqLM.from_pretrained("openai-community/gpt2")
+    ```
+
+    ## Use instead
+    The Auto class whose table maps the model type to the checkpoint's own architecture
+    (`architectures[0]` in config.json); else the generative class that accepts it; else the Hub's
+    `transformersInfo.auto_model` when the installed transformers has that class.
+    ```python
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained("openai-community/gpt2")
+    ```
+
+    ## Fix safety
+    No automatic fix yet; the suggested class is shown on the `help:` line.
+    """
+
+    code = "LL001"
+    name = "wrong-auto-class"
+    severity = "error"
+    summary = "The Auto class cannot load the model's type: transformers raises `Unrecognized configuration class`"
+    valid = (
+        'from transformers import AutoModelForCausalLM\n'
+        'AutoModelForCausalLM.from_pretrained("openai-community/gpt2")\n',
+        'import transformers as tf\n'
+        'tf.AutoModelForSeq2SeqLM.from_pretrained("google-t5/t5-small")\n',
+        '# Remote code: handled by LL005, not this rule\n'
+        'from transformers import AutoModel\n'
+        'AutoModel.from_pretrained("THUDM/chatglm2-6b", trust_remote_code=True)\n',
+    )
+    invalid = (
+        'from transformers import AutoModelForSeq2SeqLM\n'
+        'AutoModelForSeq2SeqLM.from_pretrained("openai-community/gpt2")\n',
+        'from transformers import AutoModelForCausalLM\n'
+        'AutoModelForCausalLM.from_pretrained("google-t5/t5-small")\n',
+        'from transformers import AutoModelForCausalLM\n'
+        'AutoModelForCausalLM.from_pretrained("llava-hf/llava-1.5-7b-hf")\n',
+        'from transformers import AutoModelForSeq2SeqLM\n'
+        'AutoModelForSeq2SeqLM.from_pretrained("openai/whisper-tiny")\n',
+    )
+
+    def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
+        if (
+            model is None
+            or site.kind != "from_pretrained"
+            or site.loader not in tables.auto_models
+            or not semantics.is_known_type(tables, model.model_type)
+            or site.loader in model.auto_map_classes
+            or semantics.accepts(tables, site.loader, model.model_type or "")
+        ):
+            return
+        suggestion = semantics.suggest_auto_class(tables, model)
+        yield self.finding(
+            site,
+            model,
+            f"`{site.loader}` cannot load {describe(site)}: its model_type `{model.model_type}` is not in "
+            f"the class's table, so transformers raises `Unrecognized configuration class`",
+            suggestion=f"use `{suggestion}`" if suggestion else None,
+        )

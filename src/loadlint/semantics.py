@@ -1,0 +1,173 @@
+"""What transformers does when a class loads a model, computed from its tables alone.
+
+These functions replay `_BaseAutoModelClass.from_pretrained`'s decisions (auto_factory.py):
+the config class is looked up in the Auto class's mapping, `auto_map` plus `trust_remote_code`
+switches to repository code, and a model type that is missing from the mapping raises
+`Unrecognized configuration class`.  Rules ask these questions; nothing here is a hand-kept list of
+model types, so a new transformers release is handled by its own tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loadlint.facts import ModelFacts
+from loadlint.tables import Tables
+
+CAUSAL_LM = "AutoModelForCausalLM"
+MASKED_LM = "AutoModelForMaskedLM"
+
+# Auto classes that build a whole generative checkpoint, with what a text-only decoder class leaves
+# out of it.  Only the names of these Auto classes are fixed here; which model types they accept
+# comes from the tables.
+WHOLE_MODEL_CLASSES: dict[str, str] = {
+    "AutoModelForSeq2SeqLM": "the encoder",
+    "AutoModelForSpeechSeq2Seq": "the audio encoder",
+    "AutoModelForImageTextToText": "the vision tower",
+}
+GENERATIVE_CLASSES: tuple[str, ...] = (CAUSAL_LM, *WHOLE_MODEL_CLASSES)
+
+
+def lookup_type(tables: Tables, model_type: str) -> str:
+    """The model type transformers really looks up: mappings are keyed by config class, so an
+    alias such as `gpt-sw3` (GPT2Config) is found under the type that owns its config class."""
+    config_class = tables.config_classes.get(model_type)
+    if config_class is None:
+        return model_type
+    owner = model_type
+    for candidate, name in tables.config_classes.items():
+        if name == config_class:
+            owner = candidate  # transformers' reverse mapping keeps the last entry
+    return owner
+
+
+def is_known_type(tables: Tables, model_type: str | None) -> bool:
+    return model_type is not None and model_type in tables.config_classes
+
+
+def concrete_class(tables: Tables, auto_class: str, model_type: str) -> str | None:
+    """The class `auto_class` builds for `model_type`, or None when its table lacks the type."""
+    value = tables.auto_models.get(auto_class, {}).get(lookup_type(tables, model_type))
+    if isinstance(value, tuple):
+        return value[0] if value else None
+    return value
+
+
+def class_names(tables: Tables, auto_class: str, model_type: str) -> tuple[str, ...]:
+    value = tables.auto_models.get(auto_class, {}).get(lookup_type(tables, model_type))
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)
+
+
+def accepts(tables: Tables, auto_class: str, model_type: str) -> bool:
+    return concrete_class(tables, auto_class, model_type) is not None
+
+
+def accepting_classes(tables: Tables, model_type: str) -> list[str]:
+    """Every Auto model class whose table has the type: generative ones first, then table order."""
+    found = [name for name in tables.auto_models if accepts(tables, name, model_type)]
+    return sorted(found, key=lambda name: (name not in GENERATIVE_CLASSES, _generative_rank(name)))
+
+
+def _generative_rank(name: str) -> int:
+    return GENERATIVE_CLASSES.index(name) if name in GENERATIVE_CLASSES else len(GENERATIVE_CLASSES)
+
+
+def canonical_architecture(model: ModelFacts) -> str | None:
+    return model.architectures[0] if model.architectures else None
+
+
+def suggest_auto_class(tables: Tables, model: ModelFacts) -> str | None:
+    """The Auto class to use for a model, in the order the core issue fixes:
+    the class whose table maps the type to the checkpoint's own architecture, else the
+    generative class that accepts it, else the Hub's `transformersInfo.auto_model` when this
+    transformers has it."""
+    if not is_known_type(tables, model.model_type):
+        return None
+    assert model.model_type is not None
+    candidates = accepting_classes(tables, model.model_type)
+    architecture = canonical_architecture(model)
+    if architecture is not None:
+        for name in candidates:
+            if architecture in class_names(tables, name, model.model_type):
+                return name
+    for name in candidates:
+        if name in GENERATIVE_CLASSES:
+            return name
+    if model.auto_model in tables.auto_models and model.auto_model in candidates:
+        return model.auto_model
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PartialLoad:
+    """A class that loads only part of a checkpoint: which class would load it all, and what is lost."""
+
+    whole_auto_class: str
+    whole_class: str
+    dropped: str
+
+
+def partial_load(tables: Tables, auto_class: str, model: ModelFacts) -> PartialLoad | None:
+    """Does `auto_class` accept the model but build a decoder-only slice of it?
+
+    True when the causal-LM class differs from the class a whole-model Auto class builds for the
+    same type (BartForCausalLM vs BartForConditionalGeneration), unless the checkpoint itself
+    was saved as that causal-LM class.
+    """
+    if auto_class != CAUSAL_LM or not is_known_type(tables, model.model_type):
+        return None
+    assert model.model_type is not None
+    used = concrete_class(tables, auto_class, model.model_type)
+    if used is None or canonical_architecture(model) == used:
+        return None
+    for whole_auto, dropped in WHOLE_MODEL_CLASSES.items():
+        whole = concrete_class(tables, whole_auto, model.model_type)
+        if whole is not None and whole != used:
+            return PartialLoad(whole_auto, whole, dropped)
+    return None
+
+
+def needs_remote_code(tables: Tables, auto_class: str, model: ModelFacts) -> bool:
+    """transformers would run the repo's code for this class (it has no local class for it)."""
+    if auto_class not in model.auto_map_classes:
+        return False
+    if not is_known_type(tables, model.model_type):
+        return True
+    return auto_class != "AutoConfig" and not accepts(tables, auto_class, model.model_type or "")
+
+
+# transformers redirects this one task in code (`_resolve_deprecated_task`), not in a table.
+TASK_REDIRECTS = {"image-to-text": "image-text-to-text"}
+
+
+def removed_task_reason(tables: Tables, task: str) -> str | None:
+    """The removal note when the task is gone (`translation_xx_to_yy` counts as `translation`)."""
+    key = "translation" if task.startswith("translation_") else task
+    return tables.removed_tasks.get(key)
+
+
+def task_classes(tables: Tables, task: str) -> tuple[str, ...] | None:
+    """The Auto classes a pipeline task tries, in order; None for a task this transformers lacks."""
+    task = TASK_REDIRECTS.get(task, task)
+    return tables.pipeline_tasks.get(tables.task_aliases.get(task, task))
+
+
+def loading_class(tables: Tables, kind: str, loader: str, task: str | None, model_type: str) -> str | None:
+    """The Auto class that builds the model: the one called, or the first of a pipeline task's
+    classes that accepts the type (pipelines try their classes in order)."""
+    if kind == "from_pretrained":
+        return loader if loader in tables.auto_models else None
+    candidates = task_classes(tables, task) if task else None
+    return next((name for name in candidates or () if accepts(tables, name, model_type)), None)
+
+
+def is_encoder_only(tables: Tables, model_type: str) -> bool:
+    """Masked-LM types that the causal-LM table also takes (with an `is_decoder` warning) and that
+    no whole-model generative table has: BERT, RoBERTa, ELECTRA and kin, derived from the tables."""
+    return (
+        accepts(tables, CAUSAL_LM, model_type)
+        and accepts(tables, MASKED_LM, model_type)
+        and not any(accepts(tables, name, model_type) for name in WHOLE_MODEL_CLASSES)
+    )
