@@ -1,0 +1,88 @@
+"""Ask transformers itself what each Auto class does with each saved config (run as a subprocess).
+
+Usage: python oracle_runtime.py --prepare ROOT  saves `AutoConfig.for_model(type)` of every model type
+under ROOT/<type>/ and prints {"saved": [...], "skipped": {type: error}};
+python oracle_runtime.py ROOT MODEL_TYPE...  prints one JSON object:
+{model_type: {"accepts": {auto_class: bool}, "partial": bool | null}}
+`accepts` is False exactly when `from_config` raises `Unrecognized configuration class`;
+`partial` compares, on the meta device, the causal-LM model with every whole-model class that
+builds a different class: fewer parameters means part of the checkpoint is left out.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+
+import torch
+import transformers
+
+AUTO_CLASSES = (
+    "AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq",
+    "AutoModelForImageTextToText", "AutoModelForMaskedLM", "AutoModel",
+)
+WHOLE_CLASSES = ("AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForImageTextToText")
+
+
+def build(auto_class: str, config):
+    """The model on the meta device; None when transformers rejects the class for this config."""
+    try:
+        with torch.device("meta"):
+            return getattr(transformers, auto_class).from_config(config)
+    except ValueError as exc:
+        if "Unrecognized configuration class" in str(exc):
+            return None
+        raise
+
+
+def judge(folder: str) -> dict:
+    config = transformers.AutoConfig.from_pretrained(folder)
+    accepts, models = {}, {}
+    for auto_class in AUTO_CLASSES:
+        try:
+            model = build(auto_class, config)
+            accepts[auto_class] = model is not None
+            models[auto_class] = model
+        except Exception:  # accepted by the mapping, but the default config cannot be built
+            accepts[auto_class] = True
+            models[auto_class] = ...
+    return {"accepts": accepts, "partial": partial(models)}
+
+
+def partial(models: dict) -> bool | None:
+    used = models.get("AutoModelForCausalLM")
+    if used is None:
+        return False
+    wholes = [models[name] for name in WHOLE_CLASSES if models.get(name) is not None]
+    if used is ... or any(whole is ... for whole in wholes):
+        return None  # undetermined: a class could not be built from the default config
+    size = sum(p.numel() for p in used.parameters())
+    return any(type(whole) is not type(used) and sum(p.numel() for p in whole.parameters()) > size for whole in wholes)
+
+
+def prepare(root: str) -> dict:
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    saved, skipped = [], {}
+    for model_type in CONFIG_MAPPING_NAMES:
+        try:
+            transformers.AutoConfig.for_model(model_type).save_pretrained(f"{root}/{model_type}")
+            saved.append(model_type)
+        except Exception as exc:
+            skipped[model_type] = f"{type(exc).__name__}: {exc}"[:200]
+    return {"saved": saved, "skipped": skipped}
+
+
+def main() -> None:
+    transformers.logging.set_verbosity_error()
+    warnings.simplefilter("ignore")
+    if sys.argv[1] == "--prepare":
+        json.dump(prepare(sys.argv[2]), sys.stdout)
+    else:
+        root, model_types = sys.argv[1], sys.argv[2:]
+        json.dump({mt: judge(f"{root}/{mt}") for mt in model_types}, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""The oracle: loadlint's LL001/LL002 verdicts must equal what transformers does, for every model type.
+
+For each model type the installed transformers knows, `AutoConfig.for_model(type)` is saved to a
+folder; a file with one `from_pretrained(<folder>)` call per Auto class is linted the normal way
+(local-folder resolution, the tables read from source); transformers then builds each class from
+the same folder's config on the meta device (tests/oracle_runtime.py, in subprocesses).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from loadlint.engine import CheckOptions, run_check
+from loadlint.resolve import ResolverSettings
+
+RUNTIME = Path(__file__).with_name("oracle_runtime.py")
+AUTO_CLASSES = (
+    "AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq",
+    "AutoModelForImageTextToText", "AutoModelForMaskedLM", "AutoModel",
+)
+WORKERS = 2
+
+
+def _run(*args: str) -> dict:
+    completed = subprocess.run(
+        [sys.executable, str(RUNTIME), *args], capture_output=True, text=True, check=False, timeout=900
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout)
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, dict]:
+    root = tmp_path_factory.mktemp("oracle")
+    prepared = _run("--prepare", str(root))
+    saved = prepared["saved"]
+    chunks = [saved[i::WORKERS] for i in range(WORKERS)]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        verdicts: dict = {}
+        for part in pool.map(lambda chunk: _run(str(root), *chunk), chunks):
+            verdicts.update(part)
+    return root, prepared, verdicts
+
+
+def _lint(root: Path, model_types: list[str], tmp_path: Path) -> dict[tuple[str, str], set[str]]:
+    lines = ["import transformers"]
+    where: dict[int, tuple[str, str]] = {}
+    for model_type in model_types:
+        for auto_class in AUTO_CLASSES:
+            lines.append(f"transformers.{auto_class}.from_pretrained({str(root / model_type)!r})")
+            where[len(lines)] = (model_type, auto_class)
+    source = tmp_path / "oracle_calls.py"
+    source.write_text("\n".join(lines) + "\n")
+    settings = ResolverSettings(offline=True, use_facts_cache=False, cwd=tmp_path)
+    result = run_check(CheckOptions(paths=(str(source),), resolver=settings))
+    assert not result.errors and not result.unresolved, (result.errors, result.unresolved[:5])
+    codes: dict[tuple[str, str], set[str]] = {key: set() for key in where.values()}
+    for finding in result.findings:
+        codes[where[finding.span.line]].add(finding.code)
+    return codes
+
+
+def test_every_model_type_is_covered(oracle: tuple[Path, dict, dict]) -> None:
+    _, prepared, verdicts = oracle
+    # A type whose default config transformers itself cannot build is the only exclusion.
+    assert len(prepared["skipped"]) <= 5, prepared["skipped"]
+    assert len(verdicts) >= 790
+
+
+def test_ll001_and_ll002_agree_with_transformers(oracle: tuple[Path, dict, dict], tmp_path: Path) -> None:
+    root, _, verdicts = oracle
+    codes = _lint(root, sorted(verdicts), tmp_path)
+    disagreements = []
+    undetermined = []
+    for (model_type, auto_class), found in codes.items():
+        verdict = verdicts[model_type]
+        expected_ll001 = not verdict["accepts"][auto_class]
+        if ("LL001" in found) != expected_ll001:
+            disagreements.append(f"{model_type} {auto_class}: LL001 expected={expected_ll001} found={sorted(found)}")
+        expected_ll002 = auto_class == "AutoModelForCausalLM" and verdict["partial"]
+        if auto_class == "AutoModelForCausalLM" and verdict["partial"] is None:
+            undetermined.append(model_type)
+            continue
+        if ("LL002" in found) != bool(expected_ll002):
+            disagreements.append(f"{model_type} {auto_class}: LL002 expected={expected_ll002} found={sorted(found)}")
+    total = len(codes) * 2
+    agreement = 1 - len(disagreements) / total
+    print(f"oracle: {len(codes)} (type, class) pairs, agreement {agreement:.2%}, LL002 undetermined: {undetermined}")
+    assert not disagreements, "\n".join(disagreements[:50])
