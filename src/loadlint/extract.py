@@ -94,15 +94,22 @@ def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> Fi
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         report.error = f"{path}: cannot decode the file: {_one_line(exc)}"
         return report
+    stdlib_error: SyntaxError | None = None
     try:
         if not may_load_models(ast.parse(source)):
             return report
-    except (SyntaxError, ValueError):
-        pass  # libcst may know newer syntax than this interpreter; let it decide below
+    except SyntaxError as exc:
+        stdlib_error = exc  # libcst may know newer syntax than this interpreter; let it decide below
+    except ValueError:
+        pass  # e.g. a NUL byte: libcst reports it below
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        report.error = f"{path}:{exc.raw_line}:{exc.raw_column + 1}: syntax error: {_one_line(exc.message)}"
+        if stdlib_error is not None and stdlib_error.lineno:
+            line, column, message = stdlib_error.lineno, stdlib_error.offset or 1, stdlib_error.msg
+        else:
+            line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
+        report.error = f"{path}:{line}:{column}: syntax error: {_one_line(message)}"
         return report
     report.parsed = True
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
