@@ -147,9 +147,11 @@ def lock(
     except UsageError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"Locked {len(outcome.locked)} model id(s) in {outcome.path}")
+    for error in outcome.errors:
+        typer.echo(error, err=True)
     for use in outcome.unresolved:
         typer.echo(f"  not locked: {use.path}:{use.line}: {use.model_id or '<dynamic>'} [{use.reason}] {use.detail}")
-    raise typer.Exit(EXIT_FINDINGS if outcome.failed else EXIT_CLEAN)
+    raise typer.Exit(EXIT_ERROR if outcome.errors else EXIT_FINDINGS if outcome.failed else EXIT_CLEAN)
 
 
 @app.command()

@@ -12,7 +12,7 @@ from loadlint.discover import find_lockfile, python_files
 from loadlint.extract import extract_file, is_removed_auto_class
 from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved
 from loadlint.findings import CheckResult, Finding, UnresolvedUse
-from loadlint.lockfile import read_lockfile
+from loadlint.lockfile import LockfileError, read_lockfile
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules import ALL_RULES, Rule
 from loadlint.tables import Tables, load_tables
@@ -88,18 +88,17 @@ def resolver_settings(options: CheckOptions) -> ResolverSettings:
     lockfile = options.lockfile or find_lockfile(options.paths, options.resolver.cwd or Path.cwd())
     settings = dataclasses.replace(options.resolver, lockfile=lockfile)
     if options.locked:
-        settings = dataclasses.replace(settings, offline=True, use_facts_cache=False, use_hf_cache=False)
+        settings = dataclasses.replace(settings, offline=True, use_facts_cache=False)
     return settings
 
 
 def check_locked(refs: Iterable[ModelRef], settings: ResolverSettings) -> None:
     """`--locked`: every id that is not a local folder must be in the lockfile."""
-    from loadlint.resolve import is_local_reference
+    from loadlint.resolve.local import resolve_local
 
     locked = read_lockfile(settings.lockfile) if settings.lockfile else {}
-    missing = sorted(
-        str(ref) for ref in refs if ref not in locked and not is_local_reference(ref.model_id, settings)
-    )
+    cwd = settings.cwd or Path.cwd()
+    missing = sorted(str(ref) for ref in refs if ref not in locked and resolve_local(ref, cwd) is None)
     if missing:
         where = settings.lockfile or "loadlint.lock (not found)"
         raise UsageError(f"{where}: missing {len(missing)} id(s): {', '.join(missing)}; run `loadlint lock`")
@@ -133,9 +132,12 @@ def resolve_sites(
     if not refs or not any(rule.needs_model for rule in options.rules):
         return {}
     settings = resolver_settings(options)
-    if options.locked:
-        check_locked(refs, settings)
-    return resolve_all(refs, settings)
+    try:
+        if options.locked:
+            check_locked(refs, settings)
+        return resolve_all(refs, settings)
+    except LockfileError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def check_site(
@@ -168,11 +170,12 @@ class LockOutcome:
     path: Path
     locked: list[ModelFacts]
     unresolved: list[UnresolvedUse]
+    errors: list[str]
 
     @property
     def failed(self) -> bool:
         """Ids that exist in the code but could not be locked (dynamic ones cannot be, by nature)."""
-        return any(use.reason != "dynamic" for use in self.unresolved)
+        return bool(self.errors) or any(use.reason != "dynamic" for use in self.unresolved)
 
 
 def lock_paths(options: CheckOptions) -> LockOutcome:
@@ -181,12 +184,10 @@ def lock_paths(options: CheckOptions) -> LockOutcome:
 
     tables = tables_for(options)
     extraction = extract_paths(options.paths, tables)
-    if extraction.errors:
-        raise UsageError(extraction.errors[0])
     cwd = options.resolver.cwd or Path.cwd()
     path = options.lockfile or find_lockfile(options.paths, cwd) or cwd / "loadlint.lock"
     refs = sorted({site.ref for site in extraction.sites if site.ref is not None})
     resolved = resolve_all(refs, dataclasses.replace(options.resolver, lockfile=None))
     locked = [facts for facts in resolved.values() if isinstance(facts, ModelFacts) and facts.source != "local"]
     write_lockfile(path, locked)
-    return LockOutcome(path, locked, unresolved_uses(extraction.sites, resolved))
+    return LockOutcome(path, locked, unresolved_uses(extraction.sites, resolved), extraction.errors)
