@@ -1,0 +1,194 @@
+"""loadlint's own facts cache: the Hub answers of earlier runs, in one JSON file.
+
+Location: `<cache_dir>/facts.json`, where cache_dir is the setting, else $LOADLINT_CACHE_DIR, else
+platformdirs.user_cache_dir("loadlint").  Format (version 1):
+
+    {"version": 1,
+     "entries": [{"endpoint": "https://huggingface.co", "id": "openai-community/gpt2", "revision": null,
+                  "fetched_at": 1767225600.0,
+                  "facts": {"sha": "...", "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
+                            "is_encoder_decoder": null, "auto_map": [["AutoConfig", "x.Config"]],
+                            "pipeline_tag": "text-generation", "auto_model": "AutoModelForCausalLM",
+                            "gated": false, "tags": ["..."]}}]}
+
+An entry is keyed by (endpoint, id, revision).  One whose revision is a 40-hex commit never expires;
+any other stays fresh for the TTL, then is only used offline or when the Hub cannot be reached,
+and is dropped after 30 days.  The file is read once per run and written once at the end,
+atomically; a corrupt file or entry is ignored (the cache is only ever an optimisation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from loadlint.facts import ModelFacts, ModelRef
+
+CACHE_FILE = "facts.json"
+CACHE_VERSION = 1
+KEEP_STALE = 30 * 24 * 3600  # seconds an expired entry is kept as an offline / Hub-down fallback
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+
+CacheKey = tuple[str, str, str | None]
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("LOADLINT_CACHE_DIR")
+    if env:
+        return Path(os.path.expanduser(env))
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("loadlint"))
+
+
+def is_commit(revision: str | None) -> bool:
+    return revision is not None and _COMMIT.fullmatch(revision) is not None
+
+
+class FactsCache:
+    """The entries of the cache file, with their fetch times; `put` marks it dirty for `save`."""
+
+    def __init__(self, path: Path, ttl: float) -> None:
+        self.path = path
+        self.ttl = ttl
+        self._entries: dict[CacheKey, tuple[float, dict[str, object]]] = {}
+        self._dirty = False
+
+    @classmethod
+    def load(cls, directory: Path, ttl: float) -> FactsCache:
+        cache = cls(directory / CACHE_FILE, ttl)
+        try:
+            data = json.loads(cache.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cache
+        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+            return cache
+        entries = data.get("entries")
+        for entry in entries if isinstance(entries, list) else ():
+            try:
+                key = (entry["endpoint"], entry["id"], entry["revision"])
+                fetched_at = float(entry["fetched_at"])
+                facts = entry["facts"]
+                if not all(isinstance(k, str) for k in key[:2]) or not isinstance(key[2], (str, type(None))):
+                    continue
+                _facts_from_dict(ModelRef(key[1], key[2]), facts)  # validate now, not on use
+            except (KeyError, TypeError, ValueError):
+                continue
+            cache._entries[key] = (fetched_at, facts)
+        return cache
+
+    def _fresh(self, revision: str | None, fetched_at: float, now: float, ttl: float | None = None) -> bool:
+        return is_commit(revision) or 0 <= now - fetched_at < (self.ttl if ttl is None else ttl)
+
+    def get(self, endpoint: str, ref: ModelRef, *, allow_stale: bool = False) -> ModelFacts | None:
+        """The cached facts for `ref` (source "facts-cache"), or None when absent or expired."""
+        found = self._entries.get((endpoint, ref.model_id, ref.revision))
+        if found is None:
+            return None
+        fetched_at, facts = found
+        if not allow_stale and not self._fresh(ref.revision, fetched_at, time.time()):
+            return None
+        return _facts_from_dict(ref, facts)
+
+    def put(self, endpoint: str, facts: ModelFacts) -> None:
+        ref = facts.ref
+        self._entries[(endpoint, ref.model_id, ref.revision)] = (time.time(), _facts_to_dict(facts))
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the file when something was added; errors are ignored.
+
+        Expired entries are kept for KEEP_STALE (they still answer offline or when the Hub is down),
+        then dropped.
+        """
+        if not self._dirty:
+            return
+        now = time.time()
+        entries = [
+            {"endpoint": key[0], "id": key[1], "revision": key[2], "fetched_at": fetched_at, "facts": facts}
+            for key, (fetched_at, facts) in sorted(self._entries.items(), key=lambda kv: _sort_key(kv[0]))
+            if self._fresh(key[2], fetched_at, now, max(self.ttl, KEEP_STALE))
+        ]
+        text = json.dumps({"version": CACHE_VERSION, "entries": entries}, indent=1, sort_keys=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tag = self.path.parent / "CACHEDIR.TAG"
+            if not tag.exists():
+                tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# loadlint facts cache\n")
+            fd, tmp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                os.replace(tmp, self.path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            return
+        self._dirty = False
+
+
+def _sort_key(key: CacheKey) -> tuple[str, str, bool, str]:
+    return (key[0], key[1], key[2] is not None, key[2] or "")
+
+
+def _facts_to_dict(facts: ModelFacts) -> dict[str, object]:
+    return {
+        "sha": facts.sha,
+        "model_type": facts.model_type,
+        "architectures": list(facts.architectures),
+        "is_encoder_decoder": facts.is_encoder_decoder,
+        "auto_map": [list(pair) for pair in facts.auto_map],
+        "pipeline_tag": facts.pipeline_tag,
+        "auto_model": facts.auto_model,
+        "gated": facts.gated,
+        "tags": list(facts.tags),
+    }
+
+
+def _opt_str(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise TypeError(value)
+
+
+def _str_tuple(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError(value)
+    return tuple(value)
+
+
+def _facts_from_dict(ref: ModelRef, data: object) -> ModelFacts:
+    """Rebuild cached facts; raises TypeError/KeyError/ValueError for a malformed entry."""
+    if not isinstance(data, dict):
+        raise TypeError(data)
+    is_encoder_decoder = data["is_encoder_decoder"]
+    if is_encoder_decoder is not None and not isinstance(is_encoder_decoder, bool):
+        raise TypeError(is_encoder_decoder)
+    auto_map = data["auto_map"]
+    if not isinstance(auto_map, list):
+        raise TypeError(auto_map)
+    pairs = tuple(_str_tuple(pair) for pair in auto_map)
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError(auto_map)
+    if not isinstance(data["gated"], bool):
+        raise TypeError(data["gated"])
+    return ModelFacts(
+        ref=ref,
+        source="facts-cache",
+        model_type=_opt_str(data["model_type"]),
+        architectures=_str_tuple(data["architectures"]),
+        is_encoder_decoder=is_encoder_decoder,
+        auto_map=pairs,  # type: ignore[arg-type]
+        pipeline_tag=_opt_str(data["pipeline_tag"]),
+        auto_model=_opt_str(data["auto_model"]),
+        sha=_opt_str(data["sha"]),
+        gated=data["gated"],
+        tags=_str_tuple(data["tags"]),
+    )

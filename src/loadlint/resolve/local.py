@@ -1,0 +1,60 @@
+"""Step 1: a model id that names a local folder (what `from_pretrained` checks first)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from loadlint.facts import ModelFacts, ModelRef, Unresolved
+from loadlint.resolve.normalize import ConfigError, read_config_file
+
+# huggingface_hub/utils/_validators.py REPO_ID_REGEX, plus its "--", ".." and ".git" checks
+_REPO_ID = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b", re.ASCII)
+_PATH_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
+
+
+def is_repo_id(model_id: str) -> bool:
+    """Whether the Hub would accept `model_id` as a model repository id."""
+    return (
+        _REPO_ID.fullmatch(model_id) is not None
+        and "--" not in model_id
+        and ".." not in model_id
+        and not model_id.endswith(".git")
+    )
+
+
+def is_path_like(model_id: str) -> bool:
+    """An id that can only mean a folder: an explicit path, or nothing the Hub would accept."""
+    return model_id.startswith(_PATH_PREFIXES) or not is_repo_id(model_id)
+
+
+def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
+    """Facts for a local folder, an Unresolved for a path-like id, or None to go on to the Hub steps."""
+    path = Path(os.path.expanduser(ref.model_id))
+    if not path.is_absolute():
+        path = cwd / path
+    try:
+        is_dir = path.is_dir()
+    except OSError:
+        is_dir = False
+    if not is_dir:
+        if is_path_like(ref.model_id):
+            return Unresolved(ref, "not-found", f"no such folder: {path}")
+        return None
+    config = path / "config.json"
+    if not config.is_file():
+        return Unresolved(ref, "not-found", f"{path} has no config.json")
+    try:
+        facts = read_config_file(config)
+    except ConfigError as exc:
+        return Unresolved(ref, "invalid-config", str(exc))
+    return ModelFacts(
+        ref=ref,
+        source="local",
+        model_type=facts.model_type,
+        architectures=facts.architectures,
+        is_encoder_decoder=facts.is_encoder_decoder,
+        auto_map=facts.auto_map,
+        local_path=str(path.resolve()),
+    )

@@ -1,0 +1,96 @@
+"""Turn a config.json (or the Hub's curated `config` subset) into the few facts loadlint keeps.
+
+Pure functions over plain dicts: no filesystem, no network, no huggingface_hub.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """config.json exists but cannot be used; the message is one line naming the file and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFacts:
+    """What loadlint reads from a config: `model_type` is None only for a partial (Hub) config."""
+
+    model_type: str | None
+    architectures: tuple[str, ...] = ()
+    auto_map: tuple[tuple[str, str], ...] = ()
+    is_encoder_decoder: bool | None = None
+
+
+def normalize_config(config: Mapping[str, object], *, full: bool) -> ConfigFacts:
+    """Normalise a config mapping the way transformers 5 reads it.
+
+    `full` says the mapping is a whole config.json: only then can the mistral -> ministral rewrite
+    (which needs `layer_types`) be applied and `is_encoder_decoder` be known.  The Hub's `config`
+    field is a curated subset, so for it both stay undecided (`is_encoder_decoder` is None).
+    """
+    model_type = config.get("model_type")
+    if not isinstance(model_type, str) or not model_type:
+        model_type = None
+    elif full and model_type == "mistral" and "layer_types" in config:
+        # transformers/models/auto/configuration_auto.py: mistral with layer_types loads as ministral
+        model_type = "ministral"
+    is_encoder_decoder = config.get("is_encoder_decoder") if full else None
+    return ConfigFacts(
+        model_type=model_type,
+        architectures=_architectures(config.get("architectures")),
+        auto_map=_auto_map(config.get("auto_map")),
+        is_encoder_decoder=is_encoder_decoder if isinstance(is_encoder_decoder, bool) else None,
+    )
+
+
+def read_config_file(path: Path) -> ConfigFacts:
+    """Read and normalise a full config.json; raises ConfigError when it has no usable model_type."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({_one_line(exc)})") from None
+    return parse_config_text(text, str(path))
+
+
+def parse_config_text(text: str, where: str) -> ConfigFacts:
+    """Parse the text of a full config.json found at `where` (a path or `id@sha` for messages)."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: not valid JSON ({_one_line(exc)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a JSON object, found {type(data).__name__}")
+    facts = normalize_config(data, full=True)
+    if facts.model_type is None:
+        problem = "has no model_type key" if "model_type" not in data else "has an empty or non-string model_type"
+        raise ConfigError(f"{where}: {problem}")
+    return facts
+
+
+def _architectures(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()
+
+
+def _auto_map(value: object) -> tuple[tuple[str, str], ...]:
+    """`auto_map` values are a class reference or, for tokenizers, a [slow, fast] list (either may be null)."""
+    if not isinstance(value, Mapping):
+        return ()
+    pairs: list[tuple[str, str]] = []
+    for name, ref in value.items():
+        if isinstance(ref, (list, tuple)):
+            ref = ",".join(item for item in ref if isinstance(item, str) and item)
+        if isinstance(name, str) and isinstance(ref, str) and ref:
+            pairs.append((name, ref))
+    return tuple(pairs)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
