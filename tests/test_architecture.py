@@ -1,0 +1,47 @@
+"""Imports flow one way: only the resolver's hub module touches huggingface_hub, nothing imports
+transformers or torch, rules never reach the network, and nothing imports the CLI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "src" / "loadlint"
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def imported(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def relative(path: Path) -> str:
+    return str(path.relative_to(PACKAGE))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=relative)
+def test_import_direction(path: Path) -> None:
+    names = imported(path)
+    tops = {name.split(".")[0] for name in names}
+    assert not tops & {"transformers", "torch"}, "the lint path never imports transformers or torch"
+    if "huggingface_hub" in tops:
+        assert relative(path) == "resolve/hub.py"
+    if relative(path) not in ("cli.py", "__main__.py"):
+        assert "loadlint.cli" not in names
+    if relative(path).startswith("rules/"):
+        assert not any(name.startswith(("loadlint.resolve", "loadlint.engine")) for name in names)
+    if relative(path).startswith("report/"):
+        assert not any(name.startswith(("loadlint.resolve", "loadlint.engine", "loadlint.rules")) for name in names)
+
+
+def test_huggingface_hub_is_imported_lazily() -> None:
+    tree = ast.parse((PACKAGE / "resolve" / "hub.py").read_text())
+    top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert not any("huggingface_hub" in ast.unparse(node) for node in top_level)
