@@ -67,3 +67,13 @@ def test_example_ids_are_known_models() -> None:
             report = extract_file("example.py", source.encode(), lambda name: True)
             for site in report.sites:
                 assert site.model_id is None or site.model_id in EXAMPLE_MODELS, (rule.code, site.model_id)
+
+
+def test_readme_rule_table_is_generated_from_the_rules() -> None:
+    from pathlib import Path
+
+    from loadlint.rules import rules_table
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start, end = readme.index("<!-- rules:start -->\n"), readme.index("\n<!-- rules:end -->")
+    assert readme[start + len("<!-- rules:start -->\n"):end] == rules_table()

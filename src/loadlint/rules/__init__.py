@@ -22,4 +22,11 @@ ALL_RULES: tuple[Rule, ...] = (
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 
-__all__ = ["ALL_RULES", "RULES_BY_CODE", "Rule"]
+__all__ = ["ALL_RULES", "RULES_BY_CODE", "Rule", "rules_table"]
+
+
+def rules_table() -> str:
+    """The README's rule table, generated from the rules themselves (a test keeps it in sync)."""
+    rows = ["| Code | Name | Severity | What it reports |", "| --- | --- | --- | --- |"]
+    rows += [f"| {r.code} | `{r.name}` | {r.severity} | {r.summary} |" for r in ALL_RULES]
+    return "\n".join(rows)
