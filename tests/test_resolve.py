@@ -1,0 +1,517 @@
+"""The resolver against the loopback Hub emulator (tests/hub_server.py): order, errors, caches, limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+# imported up front, while no test has set HF_HUB_OFFLINE (huggingface_hub reads it at import time)
+import huggingface_hub
+import pytest
+from hub_server import FIXTURE_HUB, VALID_TOKEN, HubServer
+from huggingface_hub import constants as hf_constants
+
+from loadlint.facts import UNRESOLVED_REASONS, ModelFacts, ModelRef, Unresolved
+from loadlint.lockfile import LockfileError, write_lockfile
+from loadlint.resolve import ResolverSettings, resolve_all
+from loadlint.resolve.cache import CACHE_FILE
+from loadlint.resolve.normalize import normalize_config
+
+GPT2 = ModelRef("openai-community/gpt2")
+GPT2_SHA = "6f290a633e1f0adf340a056043ff03abc81f7431"
+GPT2_V1 = ModelRef("openai-community/gpt2", "v1.0")
+GPT2_V1_SHA = "0fb851d3ebd4bb464502203186ec4b71669c3325"
+GATED = ModelRef("meta-llama/Llama-3.2-1B")
+MINISTRAL = ModelRef("mistralai/Ministral-8B-Instruct-2410")
+MISTRAL = ModelRef("mistralai/Mistral-7B-v0.1")
+T5 = ModelRef("google-t5/t5-small")
+CHATGLM = ModelRef("THUDM/chatglm2-6b")
+MODEL_INFO = "/api/models/"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh HF cache and loadlint cache per test; no token, endpoint or offline flag from outside."""
+    for name in (
+        "HF_TOKEN",
+        "HF_OIDC_RESOURCE",
+        "HF_HUB_OFFLINE",
+        "TRANSFORMERS_OFFLINE",
+        "HF_ENDPOINT",
+        "HF_HUB_CACHE",
+        "HUGGINGFACE_HUB_CACHE",
+        "HF_HUB_ETAG_TIMEOUT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    monkeypatch.setenv("LOADLINT_CACHE_DIR", str(tmp_path / "loadlint-cache"))
+    monkeypatch.setattr(hf_constants, "HF_TOKEN_PATH", str(tmp_path / "hf-home" / "token"))
+
+
+@pytest.fixture(scope="module")
+def hub_server():
+    with HubServer() as server:
+        yield server
+
+
+@pytest.fixture
+def hub(hub_server: HubServer):
+    """The module's emulator, reset: no failure, no delay, empty request log."""
+    hub_server.fail_with, hub_server.delay = None, 0.0
+    hub_server.clear_log()
+    yield hub_server
+    hub_server.fail_with, hub_server.delay = None, 0.0
+
+
+def settings(hub: HubServer | None = None, **kwargs) -> ResolverSettings:
+    kwargs.setdefault("timeout", 5.0)
+    if hub is not None:
+        kwargs.setdefault("endpoint", hub.endpoint)
+    return ResolverSettings(**kwargs)
+
+
+def model_info_requests(hub: HubServer) -> list[tuple[str, str, str | None]]:
+    return [r for r in hub.requests if r[1].startswith(MODEL_INFO)]
+
+
+def one(ref: ModelRef, s: ResolverSettings) -> ModelFacts | Unresolved:
+    return resolve_all([ref], s)[ref]
+
+
+def write_config(folder: Path, config: object) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = config if isinstance(config, str) else json.dumps(config)
+    (folder / "config.json").write_text(text, encoding="utf-8")
+    return folder
+
+
+# -- config normalisation --------------------------------------------------------------------------
+
+
+def test_normalize_config() -> None:
+    full = normalize_config(
+        {
+            "model_type": "mistral",
+            "layer_types": ["full_attention"],
+            "architectures": ["MistralForCausalLM"],
+            "is_encoder_decoder": False,
+            "auto_map": {
+                "AutoConfig": "cfg.Config",
+                "AutoTokenizer": ["tok.Slow", None],
+                "AutoProcessor": [None, "other/repo--proc.Fast"],
+                "AutoModel": ["a.Slow", "a.Fast"],
+                "Bogus": 3,
+            },
+        },
+        full=True,
+    )
+    assert full.model_type == "ministral"
+    assert full.architectures == ("MistralForCausalLM",)
+    assert full.is_encoder_decoder is False
+    assert full.auto_map == (
+        ("AutoConfig", "cfg.Config"),
+        ("AutoTokenizer", "tok.Slow"),
+        ("AutoProcessor", "other/repo--proc.Fast"),
+        ("AutoModel", "a.Slow,a.Fast"),
+    )
+    partial = normalize_config({"model_type": "mistral", "layer_types": [], "is_encoder_decoder": True}, full=False)
+    assert partial.model_type == "mistral"  # the Hub subset cannot decide the rewrite
+    assert partial.is_encoder_decoder is None
+    assert normalize_config({"model_type": "mistral"}, full=True).model_type == "mistral"
+    assert normalize_config({"architectures": "X", "model_type": ""}, full=True) == normalize_config(
+        {"architectures": ["X"]}, full=True
+    )
+
+
+# -- step 1: local folders -------------------------------------------------------------------------
+
+
+def test_local_folder_relative_absolute_and_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "project"
+    write_config(project / "models" / "t5", {"model_type": "t5", "is_encoder_decoder": True})
+    write_config(project / "acme" / "local-gpt2", {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]})
+    home = tmp_path / "home"
+    write_config(home / "ckpt", {"model_type": "mistral", "layer_types": ["sliding_attention"]})
+    monkeypatch.setenv("HOME", str(home))
+    refs = [
+        ModelRef("./models/t5"),
+        ModelRef(str(project / "models" / "t5")),
+        ModelRef("acme/local-gpt2"),  # looks like a Hub id, but the folder exists: transformers loads it
+        ModelRef("~/ckpt", "main"),
+    ]
+    out = resolve_all(refs, settings(offline=True, cwd=project))
+    t5_rel, t5_abs, gpt2, ministral = (out[r] for r in refs)
+    assert isinstance(t5_rel, ModelFacts) and t5_rel.source == "local"
+    assert t5_rel.model_type == "t5" and t5_rel.is_encoder_decoder is True
+    assert t5_rel.local_path == str((project / "models" / "t5").resolve())
+    assert isinstance(t5_abs, ModelFacts) and t5_abs.local_path == t5_rel.local_path
+    assert isinstance(gpt2, ModelFacts) and gpt2.source == "local" and gpt2.architectures == ("GPT2LMHeadModel",)
+    assert isinstance(ministral, ModelFacts) and ministral.model_type == "ministral"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "config", "reason", "words"),
+    [
+        ("./missing", None, "not-found", "no such folder"),
+        ("../missing", None, "not-found", "no such folder"),
+        ("~/missing-model", None, "not-found", "no such folder"),
+        ("a/b/c", None, "not-found", "no such folder"),  # not a Hub id, so a path
+        ("./empty", {}, "not-found", "config.json"),
+        ("./broken", "{not json", "invalid-config", "not valid JSON"),
+        ("./no-type", {"architectures": ["X"]}, "invalid-config", "no model_type"),
+        ("./list", [1, 2], "invalid-config", "expected a JSON object"),
+    ],
+)
+def test_local_folder_errors(tmp_path: Path, model_id: str, config: object, reason: str, words: str) -> None:
+    if config == {}:
+        (tmp_path / model_id).mkdir()
+    elif config is not None:
+        write_config(tmp_path / model_id, config)
+    result = one(ModelRef(model_id), settings(offline=True, cwd=tmp_path))
+    assert isinstance(result, Unresolved)
+    assert (result.reason, "\n" in result.detail) == (reason, False)
+    assert words in result.detail
+    if reason == "invalid-config":
+        assert "config.json" in result.detail  # names the file
+
+
+# -- step 2: the lockfile --------------------------------------------------------------------------
+
+
+def test_lockfile_answers_exact_ref_without_network(tmp_path: Path, hub: HubServer) -> None:
+    lock = tmp_path / "loadlint.lock"
+    pinned = ModelFacts(ref=GPT2, source="hub", model_type="locked-type", sha="b" * 40)
+    write_lockfile(lock, [pinned])
+    out = resolve_all([GPT2, GPT2_V1], settings(hub, lockfile=lock, use_facts_cache=False))
+    assert out[GPT2].source == "lockfile" and out[GPT2].model_type == "locked-type"
+    # another revision of the same id is not in the lockfile: it goes on to the Hub
+    assert out[GPT2_V1].source == "hub" and out[GPT2_V1].sha == GPT2_V1_SHA
+    assert [r[1].split("?")[0] for r in model_info_requests(hub)] == [f"{MODEL_INFO}{GPT2.model_id}/revision/v1.0"]
+
+
+def test_bad_lockfile_raises(tmp_path: Path) -> None:
+    lock = tmp_path / "loadlint.lock"
+    lock.write_text("version = 1\n[[model]]\n", encoding="utf-8")
+    with pytest.raises(LockfileError, match="missing id"):
+        resolve_all([GPT2], settings(offline=True, lockfile=lock))
+
+
+# -- step 3: loadlint's facts cache ------------------------------------------------------------------
+
+
+def test_facts_cache_hit_then_ttl_expiry(tmp_path: Path, hub: HubServer) -> None:
+    s = settings(hub)
+    first = one(GPT2, s)
+    assert isinstance(first, ModelFacts) and first.source == "hub"
+    cache_file = tmp_path / "loadlint-cache" / CACHE_FILE
+    assert json.loads(cache_file.read_text())["version"] == 1
+    hub.clear_log()
+
+    second = one(GPT2, s)
+    assert second.source == "facts-cache"
+    assert replace(second, source="hub") == first
+    assert hub.requests == []
+
+    expired = one(GPT2, replace(s, cache_ttl=0))
+    assert expired.source == "hub"
+    assert len(model_info_requests(hub)) == 1
+
+
+def test_facts_cache_never_expires_for_a_commit(hub: HubServer) -> None:
+    pinned = ModelRef(GPT2.model_id, GPT2_SHA)
+    s = settings(hub, cache_ttl=0)
+    assert one(pinned, s).source == "hub"
+    hub.clear_log()
+    again = one(pinned, s)
+    assert again.source == "facts-cache" and again.sha == GPT2_SHA
+    assert hub.requests == []
+
+
+def test_facts_cache_disabled_and_separate_dir(tmp_path: Path, hub: HubServer) -> None:
+    own = tmp_path / "own-cache"
+    assert one(GPT2, settings(hub, cache_dir=own)).source == "hub"
+    assert (own / CACHE_FILE).is_file()
+    assert not (tmp_path / "loadlint-cache").exists()
+    assert one(GPT2, settings(hub, cache_dir=own, use_facts_cache=False)).source == "hub"
+    assert len(model_info_requests(hub)) == 2
+
+
+@pytest.mark.parametrize("content", ["{corrupt", "[]", '{"version": 1, "entries": [{"id": 3}, 7]}', ""])
+def test_corrupt_facts_cache_is_ignored_and_replaced(tmp_path: Path, hub: HubServer, content: str) -> None:
+    cache_file = tmp_path / "loadlint-cache" / CACHE_FILE
+    cache_file.parent.mkdir(parents=True)
+    cache_file.write_text(content, encoding="utf-8")
+    assert one(GPT2, settings(hub)).source == "hub"
+    entries = json.loads(cache_file.read_text())["entries"]
+    assert [(e["id"], e["revision"]) for e in entries] == [(GPT2.model_id, None)]
+    assert [p.name for p in cache_file.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_only_successes_are_cached(tmp_path: Path, hub: HubServer) -> None:
+    missing = ModelRef("acme/does-not-exist")
+    one(missing, settings(hub))
+    assert not (tmp_path / "loadlint-cache" / CACHE_FILE).exists()
+
+
+def test_stale_cache_entry_used_when_offline_or_hub_down(hub: HubServer) -> None:
+    s = settings(hub, cache_ttl=0)
+    one(GPT2, s)
+    hub.clear_log()
+    assert one(GPT2, replace(s, offline=True)).source == "facts-cache"
+    hub.fail_with = 503
+    assert one(GPT2, s).source == "facts-cache"
+    assert len(model_info_requests(hub)) == 1
+
+
+# -- step 4: the Hugging Face cache ----------------------------------------------------------------
+
+
+def test_hf_cache_hit_offline_after_a_download(hub: HubServer) -> None:
+    huggingface_hub.hf_hub_download(
+        GPT2.model_id, "config.json", endpoint=hub.endpoint, cache_dir=os.environ["HF_HOME"] + "/hub"
+    )
+    hub.clear_log()
+    result = one(GPT2, settings(hub, offline=True))
+    assert isinstance(result, ModelFacts) and result.source == "hf-cache"
+    assert (result.sha, result.model_type, result.architectures) == (GPT2_SHA, "gpt2", ("GPT2LMHeadModel",))
+    assert hub.requests == []
+    # the snapshot is for main only: another revision is not in the HF cache
+    assert one(GPT2_V1, settings(hub, offline=True)).reason == "offline-not-cached"
+
+
+def test_hf_cache_honours_hf_hub_cache(tmp_path: Path, hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    monkeypatch.setenv("HF_HUB_CACHE", str(elsewhere))
+    huggingface_hub.hf_hub_download(GPT2.model_id, "config.json", endpoint=hub.endpoint, cache_dir=elsewhere)
+    assert one(GPT2, settings(offline=True)).source == "hf-cache"
+
+
+def test_resolver_download_fills_hf_cache(hub: HubServer) -> None:
+    # Ministral's Hub config says "mistral": config.json is downloaded for the layer_types rewrite
+    first = one(MINISTRAL, settings(hub, use_facts_cache=False))
+    assert isinstance(first, ModelFacts) and first.source == "hub" and first.model_type == "ministral"
+    assert any(m == "GET" and p.endswith("/config.json") for m, p, _ in hub.requests)
+    hub.clear_log()
+    again = one(MINISTRAL, settings(hub, offline=True, use_facts_cache=False))
+    assert again.source == "hf-cache" and again.model_type == "ministral" and again.sha == first.sha
+    assert hub.requests == []
+
+
+def test_hf_cache_invalid_config(tmp_path: Path) -> None:
+    snapshot = Path(os.environ["HF_HOME"]) / "hub" / "models--acme--cached" / "snapshots" / ("c" * 40)
+    write_config(snapshot, {"architectures": ["X"]})
+    refs = snapshot.parent.parent / "refs"
+    refs.mkdir()
+    (refs / "main").write_text("c" * 40)
+    result = one(ModelRef("acme/cached"), settings(offline=True))
+    assert isinstance(result, Unresolved) and result.reason == "invalid-config"
+    assert "no model_type" in result.detail
+
+
+# -- step 5: the Hub ------------------------------------------------------------------------------
+
+
+def test_hub_facts(hub: HubServer) -> None:
+    out = resolve_all([GPT2, GPT2_V1, T5, CHATGLM, MISTRAL], settings(hub, use_facts_cache=False))
+    gpt2 = out[GPT2]
+    assert isinstance(gpt2, ModelFacts)
+    assert (gpt2.source, gpt2.model_type, gpt2.architectures, gpt2.sha) == (
+        "hub",
+        "gpt2",
+        ("GPT2LMHeadModel",),
+        GPT2_SHA,
+    )
+    assert (gpt2.pipeline_tag, gpt2.auto_model, gpt2.gated) == ("text-generation", "AutoModelForCausalLM", False)
+    assert "gpt2" in gpt2.tags
+    assert gpt2.is_encoder_decoder is None  # model_info carries no full config.json
+    assert out[GPT2_V1].sha == GPT2_V1_SHA
+    assert out[T5].model_type == "t5" and out[T5].auto_model == "AutoModelForSeq2SeqLM"
+    assert out[CHATGLM].model_type == "chatglm"
+    assert ("AutoModelForCausalLM", "modeling_chatglm.ChatGLMForConditionalGeneration") in out[CHATGLM].auto_map
+    assert out[MISTRAL].model_type == "mistral"  # downloaded config.json has no layer_types
+    # one model_info per ref; config.json only for the mistral
+    assert len(model_info_requests(hub)) == 5
+    downloads = [p for m, p, _ in hub.requests if m == "GET" and p.endswith("/config.json")]
+    assert downloads == [f"/{MISTRAL.model_id}/resolve/{out[MISTRAL].sha}/config.json"]
+    expand = model_info_requests(hub)[0][1].split("?", 1)[1]
+    for field in ("config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo"):
+        assert f"expand={field}" in expand
+
+
+def test_endpoint_from_environment(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+    assert one(GPT2, settings(use_facts_cache=False)).source == "hub"
+    assert len(model_info_requests(hub)) == 1
+
+
+def test_gated_without_and_with_token(hub: HubServer) -> None:
+    s = settings(hub, use_facts_cache=False)
+    anonymous = one(GATED, s)
+    assert isinstance(anonymous, Unresolved) and anonymous.reason == "gated-needs-token"
+    pinned = one(ModelRef(GATED.model_id, "main"), s)  # /revision/main is gated itself
+    assert isinstance(pinned, Unresolved) and pinned.reason == "gated-needs-token"
+    wrong = one(GATED, replace(s, token="hf_wrong_token_0123456789"))
+    assert isinstance(wrong, Unresolved) and wrong.reason == "gated-needs-token"
+    assert "hf_wrong_token" not in wrong.detail
+
+    facts = one(GATED, replace(s, token=VALID_TOKEN))
+    assert isinstance(facts, ModelFacts)
+    assert (facts.model_type, facts.gated, facts.source) == ("llama", True, "hub")
+    assert any(auth == f"Bearer {VALID_TOKEN}" for _, _, auth in hub.requests)
+
+
+def test_private_repo_with_token(hub: HubServer) -> None:
+    ref = ModelRef("acme/private-gpt2")
+    assert one(ref, settings(hub, use_facts_cache=False)).reason == "not-found"
+    facts = one(ref, settings(hub, use_facts_cache=False, token=VALID_TOKEN))
+    assert isinstance(facts, ModelFacts) and facts.model_type == "gpt2"
+
+
+# -- every Unresolved reason, and no token in any detail ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ref", "reason", "words"),
+    [
+        (ModelRef("acme/does-not-exist"), "not-found", "no model repository"),
+        (ModelRef(GPT2.model_id, "no-such-branch"), "not-found", "no revision 'no-such-branch'"),
+        (ModelRef("acme/no-config"), "not-found", "no config.json"),
+        (ModelRef("acme/broken-config"), "invalid-config", "not valid JSON"),
+        (ModelRef("acme/no-model-type"), "invalid-config", "no model_type"),
+    ],
+)
+def test_hub_errors(hub: HubServer, ref: ModelRef, reason: str, words: str) -> None:
+    result = one(ref, settings(hub, token=VALID_TOKEN))
+    assert isinstance(result, Unresolved)
+    assert result.reason == reason
+    assert words in result.detail
+    assert VALID_TOKEN not in result.detail and "\n" not in result.detail
+
+
+def test_offline_not_cached_makes_no_request(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert one(GPT2, settings(hub, offline=True)).reason == "offline-not-cached"
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        with monkeypatch.context() as m:
+            m.setenv(name, "1")
+            assert one(GPT2, settings(hub)).reason == "offline-not-cached"
+    assert hub.requests == []
+
+
+def test_server_error_is_network(hub: HubServer) -> None:
+    hub.fail_with = 500
+    start = time.monotonic()
+    result = one(GPT2, settings(hub, token=VALID_TOKEN))
+    assert isinstance(result, Unresolved) and result.reason == "network"
+    assert "HTTP 500" in result.detail and VALID_TOKEN not in result.detail
+    assert time.monotonic() - start < 2  # no retry/backoff
+    assert len(hub.requests) == 1
+
+
+def test_connection_refused_is_network() -> None:
+    with HubServer() as gone:
+        endpoint = gone.endpoint
+    start = time.monotonic()
+    result = one(GPT2, settings(endpoint=endpoint, token=VALID_TOKEN))
+    assert isinstance(result, Unresolved) and result.reason == "network"
+    assert VALID_TOKEN not in result.detail
+    assert time.monotonic() - start < 2
+
+
+def test_timeout_is_network_and_quick(hub: HubServer) -> None:
+    hub.delay = 3
+    start = time.monotonic()
+    result = one(GPT2, settings(hub, timeout=0.3))
+    assert isinstance(result, Unresolved) and result.reason == "network"
+    assert time.monotonic() - start < 1.5
+
+
+def test_download_retries_are_bounded(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """hf_hub_download's own retries (up to minutes) cannot hold a run: the ref gives up within its budget."""
+
+    def slow_download(*args, **kwargs):
+        time.sleep(30)
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", slow_download)
+    start = time.monotonic()
+    result = one(MINISTRAL, settings(hub, timeout=0.1, token=VALID_TOKEN))
+    assert isinstance(result, Unresolved) and result.reason == "network"
+    assert "within" in result.detail and VALID_TOKEN not in result.detail
+    assert time.monotonic() - start < 2
+
+
+def test_every_reason_but_dynamic_is_produced(tmp_path: Path, hub: HubServer) -> None:
+    write_config(tmp_path / "bad", "{")
+    cases = [
+        (ModelRef("./bad"), settings(hub, cwd=tmp_path)),
+        (ModelRef("acme/does-not-exist"), settings(hub)),
+        (GATED, settings(hub)),
+        (GPT2, settings(hub, offline=True)),
+        (GPT2, settings(endpoint="http://127.0.0.1:9", timeout=1)),
+    ]
+    reasons = {one(ref, s).reason for ref, s in cases}
+    assert reasons == set(UNRESOLVED_REASONS) - {"dynamic"}
+
+
+# -- dedup, concurrency, architecture ----------------------------------------------------------------
+
+
+def test_equal_refs_resolved_once(hub: HubServer) -> None:
+    out = resolve_all([GPT2, ModelRef(GPT2.model_id), GPT2, T5], settings(hub, use_facts_cache=False))
+    assert list(out) == [GPT2, T5]
+    assert len(model_info_requests(hub)) == 2
+    assert sum(GPT2.model_id in path for _, path, _ in model_info_requests(hub)) == 1
+
+
+def test_eight_refs_concurrently(hub: HubServer) -> None:
+    ids = [
+        "openai-community/gpt2",
+        "google-t5/t5-small",
+        "facebook/bart-large-cnn",
+        "google-bert/bert-base-uncased",
+        "openai/whisper-tiny",
+        "Qwen/Qwen2.5-0.5B-Instruct",
+        "microsoft/phi-2",
+        "mistralai/Ministral-8B-Instruct-2410",
+    ]
+    refs = [ModelRef(i) for i in ids]
+    hub.delay = 0.25
+    start = time.monotonic()
+    out = resolve_all(refs, settings(hub, use_facts_cache=False))
+    elapsed = time.monotonic() - start
+    assert elapsed < 2  # the 10 requests one after the other would take 2.5 s
+    assert list(out) == refs
+    types = [out[r].model_type for r in refs]
+    assert types == ["gpt2", "t5", "bart", "bert", "whisper", "qwen2", "phi", "ministral"]
+    assert all(out[r].ref == r for r in refs)
+
+
+def test_settings_repr_hides_token() -> None:
+    assert VALID_TOKEN not in repr(ResolverSettings(token=VALID_TOKEN))
+    assert "token=None" in repr(ResolverSettings())
+
+
+def test_no_huggingface_hub_import_for_steps_1_to_3(tmp_path: Path) -> None:
+    write_config(tmp_path / "local", {"model_type": "bert"})
+    lock = tmp_path / "loadlint.lock"
+    write_lockfile(lock, [ModelFacts(ref=GPT2, source="hub", model_type="gpt2")])
+    script = f"""
+import sys
+from pathlib import Path
+from loadlint.facts import ModelRef
+from loadlint.resolve import ResolverSettings, resolve_all
+out = resolve_all([ModelRef("./local"), ModelRef("{GPT2.model_id}")],
+                  ResolverSettings(cwd=Path({str(tmp_path)!r}), lockfile=Path({str(lock)!r})))
+assert [f.source for f in out.values()] == ["local", "lockfile"], out
+assert "huggingface_hub" not in sys.modules
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")})
+
+
+def test_fixture_hub_present() -> None:
+    assert (FIXTURE_HUB / "openai-community" / "gpt2" / "_repo.json").is_file()
