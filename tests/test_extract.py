@@ -225,6 +225,12 @@ def test_files_without_a_real_call_are_not_parsed_with_libcst() -> None:
     assert not extract_file("b.py", no_import, is_loader).parsed
     docs_only = b'"""Use AutoModel.from_pretrained("gpt2")."""\nimport transformers\n'
     assert not extract_file("c.py", docs_only, is_loader).parsed
+    other_object = b"from transformers import AutoConfig\ndef f(model):\n    return model.from_pretrained('x')\n"
+    assert not extract_file("d.py", other_object, is_loader).parsed
+    relative_import = b"from ..auto import AutoModel\nAutoModel.from_pretrained('x')\n"
+    assert not extract_file("e.py", relative_import, is_loader).parsed
+    real = b"import os, transformers as tf\ntf.AutoModel.from_pretrained('x')\n"
+    assert extract_file("f.py", real, is_loader).parsed
 
 
 def test_syntax_error_is_one_line_naming_the_file() -> None:

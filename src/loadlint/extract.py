@@ -34,6 +34,9 @@ from libcst.metadata import (
 from loadlint.facts import CallSite, FileReport, Keyword, Span
 
 PREFILTER_TOKENS = (b"from_pretrained", b"pipeline")
+# An absolute transformers import at the start of a line (possibly indented, possibly in a docstring:
+# the ast gate sorts those out).  Files without one cannot hold a call site.
+IMPORT_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+transformers\b|import[ \t]+[\w., \t]*\btransformers\b)", re.M)
 PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
 ENV_DEFAULT_CALLS = frozenset({"os.environ.get", "os.getenv"})
 PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
@@ -54,30 +57,30 @@ def decode_source(data: bytes) -> str:
 
 
 def may_load_models(tree: ast.Module) -> bool:
-    """Cheap stdlib check: an absolute transformers import and a call that could load a model.
+    """Cheap stdlib check: a call whose callee is rooted in a name bound by a transformers import.
 
-    A candidate call is `X.from_pretrained(...)`, `X.pipeline(...)` or a bare call of a name
-    imported from transformers (`pipeline`, possibly renamed).
+    `M.from_pretrained(...)`, `tf.AutoModel.from_pretrained(...)`, `make_pipeline(...)` qualify when
+    `M`, `tf`, `make_pipeline` come from an absolute transformers import; `model.from_pretrained`
+    on anything else does not.  Scope analysis (shadowing) is left to libcst.
     """
-    imported_names: set[str] = set()
-    imports_transformers = False
+    imported: set[str] = set()
     calls: list[ast.expr] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imports_transformers |= any(_is_transformers_module(a.name) for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            if _is_transformers_module(node.module or ""):
-                imports_transformers = True
-                imported_names.update(a.asname or a.name for a in node.names)
+            imported.update((a.asname or a.name).split(".")[0] for a in node.names if _is_transformers_module(a.name))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_transformers_module(node.module or ""):
+            imported.update(a.asname or a.name for a in node.names)
         elif isinstance(node, ast.Call):
             calls.append(node.func)
-    if not imports_transformers:
+    if not imported:
         return False
-    return any(
-        (isinstance(func, ast.Attribute) and func.attr in ("from_pretrained", "pipeline"))
-        or (isinstance(func, ast.Name) and (func.id in imported_names or "*" in imported_names))
-        for func in calls
-    )
+    return "*" in imported or any(_root_name(func) in imported for func in calls)
+
+
+def _root_name(func: ast.expr) -> str | None:
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return func.id if isinstance(func, ast.Name) else None
 
 
 def _is_transformers_module(name: str) -> bool:
@@ -87,7 +90,7 @@ def _is_transformers_module(name: str) -> bool:
 def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> FileReport:
     """Run the three gates over one file's bytes; errors become the report's one-line `error`."""
     report = FileReport(path)
-    if not any(token in data for token in PREFILTER_TOKENS):
+    if not any(token in data for token in PREFILTER_TOKENS) or not IMPORT_LINE.search(data):
         return report
     try:
         source = decode_source(data)
