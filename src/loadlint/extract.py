@@ -57,24 +57,32 @@ def decode_source(data: bytes) -> str:
 
 
 def may_load_models(tree: ast.Module) -> bool:
-    """Cheap stdlib check: a call whose callee is rooted in a name bound by a transformers import.
+    """Cheap stdlib check: a `from_pretrained` or `pipeline` call rooted in a transformers import.
 
-    `M.from_pretrained(...)`, `tf.AutoModel.from_pretrained(...)`, `make_pipeline(...)` qualify when
-    `M`, `tf`, `make_pipeline` come from an absolute transformers import; `model.from_pretrained`
-    on anything else does not.  Scope analysis (shadowing) is left to libcst.
+    `M.from_pretrained(...)`, `tf.AutoModel.from_pretrained(...)`, `tf.pipeline(...)` and
+    `make_pipeline(...)` qualify when `M`, `tf`, `make_pipeline` come from an absolute transformers
+    import; `model.from_pretrained` on anything else does not.  Shadowing is left to libcst.
     """
     imported: set[str] = set()
+    pipeline_names: set[str] = set()
     calls: list[ast.expr] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update((a.asname or a.name).split(".")[0] for a in node.names if _is_transformers_module(a.name))
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_transformers_module(node.module or ""):
             imported.update(a.asname or a.name for a in node.names)
+            pipeline_names.update(a.asname or a.name for a in node.names if a.name in ("pipeline", "*"))
         elif isinstance(node, ast.Call):
             calls.append(node.func)
-    if not imported:
-        return False
-    return "*" in imported or any(_root_name(func) in imported for func in calls)
+    if "*" in imported:
+        imported.add("*")
+        pipeline_names.add("pipeline")
+    return any(
+        (isinstance(func, ast.Attribute) and func.attr in ("from_pretrained", "pipeline")
+         and (_root_name(func) in imported or "*" in imported))
+        or (isinstance(func, ast.Name) and func.id in pipeline_names)
+        for func in calls
+    )
 
 
 def _root_name(func: ast.expr) -> str | None:
