@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from loadlint import __version__
-from loadlint.discover import find_lockfile, python_files
+from loadlint.discover import PathError, find_lockfile, python_files
 from loadlint.extract import extract_file, is_removed_auto_class
 from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved
 from loadlint.findings import CheckResult, Finding, UnresolvedUse
 from loadlint.lockfile import LockfileError, read_lockfile
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules import ALL_RULES, Rule
-from loadlint.tables import Tables, load_tables
+from loadlint.tables import Tables, TablesError, load_tables
 
 
 class UsageError(Exception):
@@ -42,8 +42,6 @@ class Extraction:
 
 
 def tables_for(options: CheckOptions) -> Tables:
-    from loadlint.tables import TablesError
-
     try:
         return load_tables(options.transformers_dir)
     except TablesError as exc:
@@ -60,8 +58,6 @@ def extract_paths(paths: Sequence[str], tables: Tables) -> Extraction:
             or is_removed_auto_class(name)
         )
 
-    from loadlint.discover import PathError
-
     try:
         files = list(python_files(paths))
     except PathError as exc:
@@ -74,7 +70,7 @@ def extract_paths(paths: Sequence[str], tables: Tables) -> Extraction:
     )
 
 
-def _extract_one(path: str, is_loader) -> FileReport:
+def _extract_one(path: str, is_loader: Callable[[str], bool]) -> FileReport:
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -71,11 +71,10 @@ def may_load_models(tree: ast.Module) -> bool:
             imported.update((a.asname or a.name).split(".")[0] for a in node.names if _is_transformers_module(a.name))
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_transformers_module(node.module or ""):
             imported.update(a.asname or a.name for a in node.names)
-            pipeline_names.update(a.asname or a.name for a in node.names if a.name in ("pipeline", "*"))
+            pipeline_names.update(a.asname or a.name for a in node.names if a.name == "pipeline")
         elif isinstance(node, ast.Call):
             calls.append(node.func)
-    if "*" in imported:
-        imported.add("*")
+    if "*" in imported:  # `from transformers import *` binds `pipeline` too
         pipeline_names.add("pipeline")
     return any(
         (isinstance(func, ast.Attribute) and func.attr in ("from_pretrained", "pipeline")
@@ -410,13 +409,7 @@ class _Evaluator:
     def _eval_Name(self, node: cst.Name, depth: int) -> object:
         if node.value in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[node.value]
-        scope: Scope | None = self.collector.get_metadata(ScopeProvider, node, None)
-        if scope is None:
-            raise NotConstant
-        assignments = list(scope[node.value])
-        if len(assignments) != 1:
-            raise NotConstant
-        bound = getattr(assignments[0], "node", None)
+        bound = self._single_binding(node)
         if isinstance(bound, cst.Param):
             if bound.default is None:
                 raise NotConstant
@@ -441,11 +434,13 @@ class _Evaluator:
         return _Evaluator(self.collector, klass).value(values[0], depth)
 
     def _is_parsed_args(self, base: cst.Name) -> bool:
-        scope = self.collector.get_metadata(ScopeProvider, base, None)
-        if scope is None:
-            return False
-        assignments = list(scope[base.value])
-        return len(assignments) == 1 and getattr(assignments[0], "node", None) in self.collector.parsed_args_names
+        return self._single_binding(base) in self.collector.parsed_args_names
+
+    def _single_binding(self, name: cst.Name) -> cst.CSTNode | None:
+        """The node that binds `name` where it is used, when exactly one binding is visible."""
+        scope: Scope | None = self.collector.get_metadata(ScopeProvider, name, None)
+        assignments = list(scope[name.value]) if scope is not None else []
+        return getattr(assignments[0], "node", None) if len(assignments) == 1 else None
 
     def _argparse_default(self, dest: str, depth: int) -> object:
         defaults = self.collector.argparse_defaults.get(dest, [])

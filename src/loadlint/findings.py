@@ -92,7 +92,7 @@ class UnresolvedUse:
     @classmethod
     def at(cls, site: CallSite, unresolved: Unresolved) -> UnresolvedUse:
         return cls(
-            model_id=site.model_id if site.model_id is not None else None,
+            model_id=site.model_id,
             revision=site.revision,
             path=site.path,
             line=site.span.line,

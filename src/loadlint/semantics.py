@@ -28,36 +28,22 @@ WHOLE_MODEL_CLASSES: dict[str, str] = {
 GENERATIVE_CLASSES: tuple[str, ...] = (CAUSAL_LM, *WHOLE_MODEL_CLASSES)
 
 
-def lookup_type(tables: Tables, model_type: str) -> str:
-    """The model type transformers really looks up: mappings are keyed by config class, so an
-    alias such as `gpt-sw3` (GPT2Config) is found under the type that owns its config class."""
-    config_class = tables.config_classes.get(model_type)
-    if config_class is None:
-        return model_type
-    owner = model_type
-    for candidate, name in tables.config_classes.items():
-        if name == config_class:
-            owner = candidate  # transformers' reverse mapping keeps the last entry
-    return owner
-
-
 def is_known_type(tables: Tables, model_type: str | None) -> bool:
     return model_type is not None and model_type in tables.config_classes
 
 
-def concrete_class(tables: Tables, auto_class: str, model_type: str) -> str | None:
-    """The class `auto_class` builds for `model_type`, or None when its table lacks the type."""
-    value = tables.auto_models.get(auto_class, {}).get(lookup_type(tables, model_type))
-    if isinstance(value, tuple):
-        return value[0] if value else None
-    return value
-
-
 def class_names(tables: Tables, auto_class: str, model_type: str) -> tuple[str, ...]:
-    value = tables.auto_models.get(auto_class, {}).get(lookup_type(tables, model_type))
+    """Every class `auto_class` may build for `model_type` (a few types list several); () if none."""
+    value = tables.auto_models.get(auto_class, {}).get(tables.lookup_type(model_type))
     if value is None:
         return ()
     return value if isinstance(value, tuple) else (value,)
+
+
+def concrete_class(tables: Tables, auto_class: str, model_type: str) -> str | None:
+    """The class `auto_class` builds for `model_type`, or None when its table lacks the type."""
+    names = class_names(tables, auto_class, model_type)
+    return names[0] if names else None
 
 
 def accepts(tables: Tables, auto_class: str, model_type: str) -> bool:

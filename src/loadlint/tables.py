@@ -56,6 +56,17 @@ class Tables:
         """The model types that some Auto class resolves to `class_name` (e.g. "T5ForConditionalGeneration")."""
         return self._types_by_class.get(class_name, frozenset())
 
+    def lookup_type(self, model_type: str) -> str:
+        """The model type transformers really looks up: mappings are keyed by config class, so an
+        alias such as `gpt-sw3` (GPT2Config) is found under the type that owns its config class
+        (transformers' reverse mapping keeps the last entry)."""
+        config_class = self.config_classes.get(model_type)
+        return self._config_owners.get(config_class, model_type) if config_class else model_type
+
+    @functools.cached_property
+    def _config_owners(self) -> dict[str, str]:
+        return {name: model_type for model_type, name in self.config_classes.items()}
+
     @functools.cached_property
     def _types_by_class(self) -> dict[str, frozenset[str]]:
         # cached_property writes straight into __dict__, so it works on a frozen dataclass.

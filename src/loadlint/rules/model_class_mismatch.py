@@ -66,7 +66,7 @@ class ModelClassMismatch(Rule):
         if not class_types or not semantics.is_known_type(tables, model.model_type):
             return
         assert model.model_type is not None
-        if semantics.lookup_type(tables, model.model_type) in class_types or model.model_type in class_types:
+        if tables.lookup_type(model.model_type) in class_types or model.model_type in class_types:
             return
         architecture = semantics.canonical_architecture(model)
         if architecture and tables.model_types_for_class(architecture):
