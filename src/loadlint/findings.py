@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from loadlint.facts import CallSite, ModelFacts, Span, Unresolved
+from loadlint.fixes import Fix
 
 Severity = Literal["error", "warning"]
 
@@ -25,7 +26,7 @@ class Finding:
     model_type: str | None = None
     auto_class: str | None = None
     suggestion: str | None = None
-    fix: dict | None = None
+    fix: Fix | None = None
     runtime: dict | None = None
 
     @classmethod
@@ -39,6 +40,7 @@ class Finding:
         severity: Severity,
         message: str,
         suggestion: str | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
         return cls(
             code=code,
@@ -52,6 +54,7 @@ class Finding:
             model_type=model.model_type if model else None,
             auto_class=site.loader if site.kind == "from_pretrained" else None,
             suggestion=suggestion,
+            fix=fix,
         )
 
     def sort_key(self) -> tuple:
@@ -73,7 +76,7 @@ class Finding:
             "model_type": self.model_type,
             "auto_class": self.auto_class,
             "suggestion": self.suggestion,
-            "fix": self.fix,
+            "fix": self.fix.to_json() if self.fix else None,
             "runtime": self.runtime,
         }
 

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding, Severity
+from loadlint.fixes import Fix
 from loadlint.tables import Tables
 
 
@@ -25,6 +26,7 @@ class Rule:
     severity: ClassVar[Severity]
     summary: ClassVar[str]
     needs_model: ClassVar[bool] = True
+    default_enabled: ClassVar[bool] = True  # opt-in rules run only when selected explicitly
     valid: ClassVar[tuple[str, ...]] = ()
     invalid: ClassVar[tuple[str, ...]] = ()
 
@@ -39,6 +41,7 @@ class Rule:
         *,
         suggestion: str | None = None,
         severity: Severity | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
         return Finding.at(
             site,
@@ -48,6 +51,7 @@ class Rule:
             severity=severity or self.severity,
             message=message,
             suggestion=suggestion,
+            fix=fix,
         )
 
     @classmethod
