@@ -37,11 +37,10 @@ class ImportName:
 
 @dataclass(frozen=True, slots=True)
 class DropUnusedImport:
-    """Remove `from module import name [as asname]` when nothing in the file uses it any more."""
+    """Remove the import that binds `local_name` (`from m import X [as local_name]`) once nothing in
+    the file uses that name any more; a name still used, or bound otherwise, is left alone."""
 
-    module: str
-    name: str
-    asname: str | None = None
+    local_name: str
 
 
 @dataclass(frozen=True, slots=True)

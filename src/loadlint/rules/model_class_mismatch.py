@@ -8,6 +8,7 @@ from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule, describe
+from loadlint.rules._fixes import switch_class
 from loadlint.tables import Tables
 
 
@@ -39,7 +40,9 @@ class ModelClassMismatch(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet.
+    **Display-only**: the fix shows the checkpoint's own class (`architectures[0]`), else the Auto
+    class for the model, in place of the one used.  It is never applied: a concrete class usually
+    comes with code written for it (its inputs, its outputs), so the change needs a person.
     """
 
     code = "LL006"
@@ -69,16 +72,14 @@ class ModelClassMismatch(Rule):
         if tables.lookup_type(model.model_type) in class_types or model.model_type in class_types:
             return
         architecture = semantics.canonical_architecture(model)
-        if architecture and tables.model_types_for_class(architecture):
-            suggestion = f"use `{architecture}`"
-        else:
-            auto_class = semantics.suggest_auto_class(tables, model)
-            suggestion = f"use `{auto_class}`" if auto_class else None
+        if not (architecture and tables.model_types_for_class(architecture)):
+            architecture = semantics.suggest_auto_class(tables, model)
         expected = ", ".join(f"`{t}`" for t in sorted(class_types))
         yield self.finding(
             site,
             model,
             f"`{site.loader}` is a class for model_type {expected}, but {describe(site)} has model_type "
             f"`{model.model_type}`",
-            suggestion=suggestion,
+            suggestion=f"use `{architecture}`" if architecture else None,
+            fix=switch_class(site, architecture, "display-only") if architecture else None,
         )

@@ -8,6 +8,7 @@ from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule, describe
+from loadlint.rules._fixes import switch_class
 from loadlint.tables import Tables
 
 
@@ -41,8 +42,10 @@ class PartialLoad(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Switching class changes the model's outputs and its `generate` inputs,
-    so such a fix can never be safe.
+    **Unsafe**: the fix switches a `from_pretrained` call to the class that loads the whole model
+    (and fixes the import), but that changes the model's outputs and what `generate` expects as
+    input (encoder inputs, `decoder_input_ids`, pixel or audio features), so the code around the call
+    may need changes too.  Pipelines get no fix: the task, not a class, decides what they build.
     """
 
     code = "LL002"
@@ -83,4 +86,5 @@ class PartialLoad(Rule):
             f"`{auto_class}` loads {describe(site)} (model_type `{model.model_type}`) as `{used}`, "
             f"which drops {partial.dropped}: only part of the checkpoint is loaded",
             suggestion=f"use `{partial.whole_auto_class}` (builds `{partial.whole_class}`)",
+            fix=switch_class(site, partial.whole_auto_class, "unsafe"),
         )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
+from loadlint.fixes import Fix, RemoveKeyword
 from loadlint.rules._base import Rule, describe
 from loadlint.tables import Tables
 
@@ -43,7 +44,9 @@ class RemoteCode(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet. Removing a needless flag will be offered as an unsafe fix.
+    Only the needless flag has a fix: removing `trust_remote_code=True`, **unsafe** because the
+    repo could add code later that the caller meant to trust.  A missing flag gets no fix: trusting
+    a repo's code is a decision to review, never to automate.
     """
 
     code = "LL005"
@@ -102,4 +105,5 @@ class RemoteCode(Rule):
                 f"`{site.loader}`, yet any future repo code would run",
                 suggestion="remove `trust_remote_code=True`",
                 severity="warning",
+                fix=Fix("Remove `trust_remote_code=True`", "unsafe", (RemoveKeyword(site.span, "trust_remote_code"),)),
             )

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
+from loadlint.fixes import Applicability
 from loadlint.rules._base import Rule, describe
+from loadlint.rules._fixes import switch_class
 from loadlint.tables import Tables
 
 
@@ -40,7 +42,14 @@ class WrongAutoClass(Rule):
     ```
 
     ## Fix safety
-    No automatic fix yet; the suggested class is shown on the `help:` line.
+    The fix replaces the class at the call and in its import (the old name is dropped from the
+    import only when nothing else uses it; `transformers.X` / `tf.X` is rewritten in place).
+    It is **safe** when the call used a generative class, exactly one generative class accepts the
+    model, and its table maps the type to the checkpoint's own architecture (`gpt2` under
+    `AutoModelForSeq2SeqLM` -> `AutoModelForCausalLM`): the code meant to generate with this model
+    and there is one class that can.  It is **unsafe** when several generative classes accept the
+    model or the checkpoint's architecture is another one, and **display-only** when the call used a
+    task head (a classifier, say): switching it to another task changes what the code does.
     """
 
     code = "LL001"
@@ -78,10 +87,23 @@ class WrongAutoClass(Rule):
         ):
             return
         suggestion = semantics.suggest_auto_class(tables, model)
+        fix = switch_class(site, suggestion, _applicability(tables, site.loader, model, suggestion)) if suggestion else None
         yield self.finding(
             site,
             model,
             f"`{site.loader}` cannot load {describe(site)}: its model_type `{model.model_type}` is not in "
             f"the class's table, so transformers raises `Unrecognized configuration class`",
             suggestion=f"use `{suggestion}`" if suggestion else None,
+            fix=fix,
         )
+
+
+def _applicability(tables: Tables, used: str, model: ModelFacts, suggestion: str) -> Applicability:
+    if used not in semantics.GENERATIVE_CLASSES:
+        return "display-only"
+    assert model.model_type is not None
+    generative = [name for name in semantics.GENERATIVE_CLASSES if semantics.accepts(tables, name, model.model_type)]
+    own_architecture = semantics.canonical_architecture(model) in semantics.class_names(
+        tables, suggestion, model.model_type
+    )
+    return "safe" if generative == [suggestion] and own_architecture else "unsafe"
