@@ -80,13 +80,21 @@ def test_json_contract(tmp_path: Path, env: dict[str, str]) -> None:
         "code": "LL001", "name": "wrong-auto-class", "severity": "error", "message": finding["message"],
         "path": "app.py", "line": 2, "column": 9, "end_line": 2, "end_column": 71,
         "model_id": "openai-community/gpt2", "revision": None, "model_type": "gpt2",
-        "auto_class": "AutoModelForSeq2SeqLM", "suggestion": "use `AutoModelForCausalLM`", "fix": None, "runtime": None,
+        "auto_class": "AutoModelForSeq2SeqLM", "suggestion": "use `AutoModelForCausalLM`", "runtime": None,
+        "fix": {
+            "title": "Use `AutoModelForCausalLM`",
+            "applicability": "safe",
+            "edits": [  # the import loses the now-unused name, the call gets the new one
+                {"line": 1, "column": 26, "end_line": 1, "end_column": 69, "content": "AutoModelForCausalLM"},
+                {"line": 2, "column": 9, "end_line": 2, "end_column": 30, "content": "AutoModelForCausalLM"},
+            ],
+        },
     }
     (unresolved,) = data["unresolved"]
     assert {k: unresolved[k] for k in ("model_id", "path", "line", "reason")} == {
         "model_id": "acme/does-not-exist", "path": "app.py", "line": 4, "reason": "not-found",
     }
-    assert data["summary"] == {"files": 1, "call_sites": 3, "findings": 1, "unresolved": 1}
+    assert data["summary"] == {"files": 1, "call_sites": 3, "findings": 1, "unresolved": 1, "fixed": 0}
 
 
 def test_clean_file_exits_zero(tmp_path: Path, env: dict[str, str]) -> None:
@@ -194,7 +202,7 @@ def test_transformers_option_reads_another_installation(tmp_path: Path, env: dic
 
 def test_rule_and_rules_commands(tmp_path: Path, env: dict[str, str]) -> None:
     listing = loadlint("rules", env=env, cwd=tmp_path)
-    assert [line.split()[0] for line in listing.stdout.splitlines()] == [f"LL00{i}" for i in range(1, 8)]
+    assert [line.split()[0] for line in listing.stdout.splitlines()] == [f"LL00{i}" for i in range(1, 8)] + ["LL100"]
     docs = loadlint("rule", "ll002", env=env, cwd=tmp_path)
     assert docs.returncode == 0
     for part in ("# LL002 partial-load (error)", "## Why is this bad?", "## Invalid (reported)", "facebook/bart-large-cnn"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -15,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from loadlint import __version__
+from loadlint.report import FORMATS
 
 app = typer.Typer(
     name="loadlint",
@@ -25,21 +25,19 @@ app = typer.Typer(
 )
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class OutputFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
+OutputFormat = enum.Enum("OutputFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 
 def parse_duration(value: str) -> float:
-    """'90', '90s', '30m', '24h' or '7d' as seconds."""
-    match = DURATION.match(value)
-    if not match:
-        raise typer.BadParameter(f"{value!r} is not a duration such as 3600, 30m, 24h or 7d")
-    return float(match.group(1)) * DURATION_UNITS[match.group(2)]
+    """'90', '90s', '30m', '24h' or '7d' as seconds; anything else is a usage error."""
+    from loadlint import config
+
+    try:
+        return config.parse_duration(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def fail(message: str) -> typer.Exit:
@@ -80,12 +78,35 @@ OfflineOption = Annotated[
 ]
 
 
+FixOption = Annotated[bool, typer.Option("--fix", help="Apply safe fixes (and unsafe ones with --unsafe-fixes).")]
+
+
 @app.command()
 def check(
     paths: PathsArgument = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--output-format", help="How to print the results.")
     ] = OutputFormat.text,
+    output_file: Annotated[
+        Optional[Path], typer.Option("--output-file", "-o", help="Write the report to this file instead of stdout.")
+    ] = None,
+    fix: FixOption = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour (with --fix or --diff).")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print the fixes as a unified diff and write nothing; exit 1 if any.")
+    ] = False,
+    show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List the fixes that were applied.")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (errors still exit 2).")
+    ] = False,
+    exit_non_zero_on_fix: Annotated[
+        bool, typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file, even if nothing remains.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail (exit 1) on unresolved ids instead of listing them as a note.")
+    ] = False,
     offline: OfflineOption = False,
     locked: Annotated[
         bool,
@@ -104,7 +125,6 @@ def check(
 ) -> None:
     """Find every model-loading call under PATHS and judge its class against each model."""
     from loadlint.engine import CheckOptions, UsageError, run_check
-    from loadlint.report import FORMATS
     from loadlint.resolve import ResolverSettings
 
     settings = ResolverSettings(
@@ -116,17 +136,61 @@ def check(
         lockfile=lockfile,
         locked=locked,
         transformers_dir=transformers,
+        fix="diff" if diff else "apply" if fix else None,
+        unsafe_fixes=unsafe_fixes,
     )
     try:
         result = run_check(options)
     except UsageError as exc:
         raise fail(str(exc)) from None
-    sys.stdout.write(FORMATS[output_format.value](result))
+    if diff:
+        sys.stdout.write("".join(result.diffs))
+        typer.echo(f"Would fix {_plural(len(result.diffs), 'file')}.", err=True)
+    else:
+        _report(FORMATS[output_format.value](result), output_file)
+    if show_fixes or (fix and output_format.value in ("text", "concise") and output_file is None):
+        _print_fixed(result, listed=show_fixes)
     for error in result.errors:
         typer.echo(error, err=True)
+    raise typer.Exit(_exit_code(result, diff=diff, exit_zero=exit_zero, fix_fails=exit_non_zero_on_fix, strict=strict))
+
+
+def _report(text: str, output_file: Path | None) -> None:
+    if output_file is None:
+        sys.stdout.write(text)
+        return
+    from loadlint.source import write_atomic
+
+    try:
+        write_atomic(str(output_file), text.encode())
+    except OSError as exc:
+        raise fail(f"{output_file}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def _print_fixed(result, *, listed: bool) -> None:
+    """The fix summary for people: how many findings were fixed, and with --show-fixes which."""
+    if listed:
+        for finding in result.fixed:
+            where = f"{finding.path}:{finding.span.line}:{finding.span.column}"
+            typer.echo(f"  fixed {where}: {finding.code} {finding.fix.title if finding.fix else ''}".rstrip())
+    typer.echo(f"Fixed {_plural(len(result.fixed), 'finding')} ({len(result.findings)} remaining).")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _exit_code(result, *, diff: bool, exit_zero: bool, fix_fails: bool, strict: bool) -> int:
+    """2 on any error; --diff: 1 when there is something to fix; else 1 for findings (and, with
+    --strict, unresolved ids) unless --exit-zero; --exit-non-zero-on-fix: 1 when a file was fixed."""
     if result.errors:
-        raise typer.Exit(EXIT_ERROR)
-    raise typer.Exit(EXIT_FINDINGS if result.findings else EXIT_CLEAN)
+        return EXIT_ERROR
+    if diff:
+        return EXIT_FINDINGS if result.diffs else EXIT_CLEAN
+    if fix_fails and result.fixed:
+        return EXIT_FINDINGS
+    failed = bool(result.findings) or (strict and bool(result.unresolved))
+    return EXIT_FINDINGS if failed and not exit_zero else EXIT_CLEAN
 
 
 @app.command()

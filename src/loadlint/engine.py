@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from loadlint import __version__
 from loadlint.discover import PathError, find_lockfile, python_files
 from loadlint.extract import extract_file, is_removed_auto_class
 from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved
 from loadlint.findings import CheckResult, Finding, UnresolvedUse
+from loadlint.fixer import fix_file
+from loadlint.fixes import applies
 from loadlint.lockfile import LockfileError, read_lockfile
+from loadlint.materialize import materialize
 from loadlint.resolve import ResolverSettings, resolve_all
-from loadlint.rules import ALL_RULES, Rule
+from loadlint.rules import DEFAULT_RULES, Rule
+from loadlint.source import decode, write_atomic
+from loadlint.suppress import MARKERS, apply_suppressions
 from loadlint.tables import Tables, TablesError, load_tables
 
 
 class UsageError(Exception):
     """A problem with the run itself (paths, lockfile, tables): exit code 2, one line."""
+
+
+FixMode = Literal["apply", "diff"]
+SUPPRESSION_MARKS = tuple(mark.encode() for mark in MARKERS)  # without one, no comment to honour
 
 
 @dataclass(frozen=True)
@@ -29,16 +39,34 @@ class CheckOptions:
     lockfile: Path | None = None  # None: the nearest loadlint.lock, if any
     locked: bool = False  # every Hub id must be in the lockfile; nothing else is consulted
     transformers_dir: Path | None = None
-    rules: tuple[Rule, ...] = ALL_RULES
+    rules: tuple[Rule, ...] = DEFAULT_RULES
+    fix: FixMode | None = None  # write the fixes, or only compute their diff
+    unsafe_fixes: bool = False
+
+
+@dataclass
+class SourceFile:
+    """One checked file: its extraction, and its bytes when a later step reads them again (it has
+    call sites to fix, or suppression comments to honour)."""
+
+    report: FileReport
+    data: bytes | None = None
+
+    @property
+    def path(self) -> str:
+        return self.report.path
 
 
 @dataclass
 class Extraction:
-    """The call sites of a set of paths, and the files that could not be read."""
+    """The files of a set of paths with their call sites, and the files that could not be read."""
 
-    files: int
-    sites: list[CallSite]
+    files: list[SourceFile]
     errors: list[str]
+
+    @property
+    def sites(self) -> list[CallSite]:
+        return [site for file in self.files for site in file.report.sites]
 
 
 def tables_for(options: CheckOptions) -> Tables:
@@ -48,8 +76,8 @@ def tables_for(options: CheckOptions) -> Tables:
         raise UsageError(str(exc)) from None
 
 
-def extract_paths(paths: Sequence[str], tables: Tables) -> Extraction:
-    """Extract every file; a file that cannot be read or parsed becomes one error line."""
+def loader_predicate(tables: Tables) -> Callable[[str], bool]:
+    """Which transformers names load models: the tables' classes, plus removed Auto classes."""
 
     def is_loader(name: str) -> bool:
         return (
@@ -58,25 +86,29 @@ def extract_paths(paths: Sequence[str], tables: Tables) -> Extraction:
             or is_removed_auto_class(name)
         )
 
+    return is_loader
+
+
+def extract_paths(paths: Sequence[str], tables: Tables) -> Extraction:
+    """Extract every file; a file that cannot be read or parsed becomes one error line."""
     try:
-        files = list(python_files(paths))
+        names = list(python_files(paths))
     except PathError as exc:
         raise UsageError(str(exc)) from None
-    reports = [_extract_one(path, is_loader) for path in files]
-    return Extraction(
-        files=len(files),
-        sites=[site for report in reports for site in report.sites],
-        errors=[report.error for report in reports if report.error],
-    )
+    is_loader = loader_predicate(tables)
+    files = [_extract_one(path, is_loader) for path in names]
+    return Extraction(files=files, errors=[file.report.error for file in files if file.report.error])
 
 
-def _extract_one(path: str, is_loader: Callable[[str], bool]) -> FileReport:
+def _extract_one(path: str, is_loader: Callable[[str], bool]) -> SourceFile:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        return FileReport(path, error=f"{path}: cannot read the file: {exc.strerror or exc}")
-    return extract_file(path, data, is_loader)
+        return SourceFile(FileReport(path, error=f"{path}: cannot read the file: {exc.strerror or exc}"))
+    report = extract_file(path, data, is_loader)
+    keep = report.error is None and (report.sites or any(mark in data for mark in SUPPRESSION_MARKS))
+    return SourceFile(report, data if keep else None)
 
 
 def resolver_settings(options: CheckOptions) -> ResolverSettings:
@@ -103,22 +135,104 @@ def check_locked(refs: Iterable[ModelRef], settings: ResolverSettings) -> None:
 def run_check(options: CheckOptions) -> CheckResult:
     tables = tables_for(options)
     extraction = extract_paths(options.paths, tables)
+    sites = extraction.sites
     result = CheckResult(
         loadlint_version=__version__,
         transformers_version=tables.transformers_version,
         transformers_origin=tables.origin,
-        files=extraction.files,
-        call_sites=len(extraction.sites),
+        files=len(extraction.files),
+        call_sites=len(sites),
         errors=extraction.errors,
     )
-    resolved = resolve_sites(extraction.sites, options)
-    result.unresolved = unresolved_uses(extraction.sites, resolved)
-    for site in extraction.sites:
-        model = resolved.get(site.ref) if site.ref else None
-        facts = model if isinstance(model, ModelFacts) else None
-        result.findings.extend(check_site(site, facts, tables, options.rules))
+    models = resolve_sites(sites, options)
+    result.unresolved = unresolved_uses(sites, models)
+    for file in extraction.files:
+        if file.data is None and not file.report.sites:
+            continue
+        findings = check_file(file.path, file.data, file.report.sites, models, tables, options.rules)
+        if options.fix and file.data is not None and any(applies(f.fix, options.unsafe_fixes) for f in findings):
+            findings = _fix(file, findings, models, tables, options, result)
+        result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def check_file(
+    path: str,
+    data: bytes | None,
+    sites: Sequence[CallSite],
+    models: Mapping[ModelRef, ModelFacts | Unresolved],
+    tables: Tables,
+    rules: Sequence[Rule],
+) -> list[Finding]:
+    """The rules over a file's call sites, less what its comments suppress, with fixes materialized."""
+    findings = [
+        finding for site in sites for finding in check_site(site, _facts(models, site), tables, rules)
+    ]
+    if data is None:
+        return findings
+    text = decode(data).text
+    unjudgeable = frozenset(
+        line
+        for site in sites
+        if _facts(models, site) is None
+        for line in range(site.span.line, site.span.end_line + 1)
+    )
+    findings = apply_suppressions(
+        path, text, findings, judged_codes=frozenset(rule.code for rule in rules), unjudgeable_lines=unjudgeable
+    )
+    fixes = materialize(text, [finding.fix for finding in findings])
+    return [dataclasses.replace(finding, fix=fix) for finding, fix in zip(findings, fixes)]
+
+
+def check_source(
+    path: str,
+    data: bytes,
+    tables: Tables,
+    models: Mapping[ModelRef, ModelFacts | Unresolved],
+    rules: Sequence[Rule],
+) -> list[Finding]:
+    """One file's findings from its bytes, with facts already resolved: the fix loop's re-check."""
+    report = extract_file(path, data, loader_predicate(tables))
+    if report.error:
+        raise ValueError(report.error)
+    return sorted(check_file(path, data, report.sites, models, tables, rules), key=Finding.sort_key)
+
+
+def _facts(models: Mapping[ModelRef, ModelFacts | Unresolved], site: CallSite) -> ModelFacts | None:
+    model = models.get(site.ref) if site.ref else None
+    return model if isinstance(model, ModelFacts) else None
+
+
+def _fix(
+    file: SourceFile,
+    findings: list[Finding],
+    models: Mapping[ModelRef, ModelFacts | Unresolved],
+    tables: Tables,
+    options: CheckOptions,
+    result: CheckResult,
+) -> list[Finding]:
+    """Fix one file (or compute its diff); the findings left are those no fix removed."""
+    assert file.data is not None
+
+    def recheck(data: bytes) -> list[Finding]:
+        return check_source(file.path, data, tables, models, options.rules)
+
+    outcome = fix_file(file.path, file.data, findings, recheck, unsafe=options.unsafe_fixes)
+    if outcome.error:
+        result.errors.append(outcome.error)
+    if not outcome.changed:
+        return findings
+    if options.fix == "diff":
+        result.diffs.append(outcome.diff())
+        return findings
+    try:
+        write_atomic(file.path, outcome.fixed_bytes())
+    except OSError as exc:
+        result.errors.append(f"{file.path}: cannot write the fixed file: {exc.strerror or exc}")
+        return findings
+    result.fixed.extend(outcome.applied)
+    return outcome.remaining
 
 
 def resolve_sites(

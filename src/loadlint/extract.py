@@ -15,9 +15,7 @@ through `args.<dest>`.  Anything else stays unknown, never guessed.
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from libcst.metadata import (
 )
 
 from loadlint.facts import CallSite, FileReport, Keyword, Span
+from loadlint.source import decode
 
 PREFILTER_TOKENS = (b"from_pretrained", b"pipeline")
 # An absolute transformers import at the start of a line (possibly indented, possibly in a docstring:
@@ -47,13 +46,6 @@ _EMPTY = cst.Module(body=[])
 
 class NotConstant(Exception):
     """The expression's value cannot be known without running the code."""
-
-
-def decode_source(data: bytes) -> str:
-    """Decode as Python does: a BOM or a PEP 263 coding line, else UTF-8."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def may_load_models(tree: ast.Module) -> bool:
@@ -100,7 +92,7 @@ def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> Fi
     if not any(token in data for token in PREFILTER_TOKENS) or not IMPORT_LINE.search(data):
         return report
     try:
-        source = decode_source(data)
+        source = decode(data).text
     except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
         report.error = f"{path}: cannot decode the file: {_one_line(exc)}"
         return report

@@ -114,6 +114,18 @@ class UnresolvedUse:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What a report may say about a rule that ran (SARIF's rule metadata), so reporters never
+    import the rules themselves.  `docs` is the rule's Markdown documentation."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    docs: str
+
+
 @dataclass(slots=True)
 class CheckResult:
     """Everything one `loadlint check` run learned; reporters only format this."""
@@ -126,6 +138,9 @@ class CheckResult:
     findings: list[Finding] = field(default_factory=list)
     unresolved: list[UnresolvedUse] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    fixed: list[Finding] = field(default_factory=list)  # findings whose fixes were written
+    diffs: list[str] = field(default_factory=list)  # with --diff: one unified diff per file
+    rules: tuple[RuleInfo, ...] = ()  # the rules that ran, for reports that describe them (not in to_json)
 
     def to_json(self) -> dict:
         return {
@@ -139,5 +154,6 @@ class CheckResult:
                 "call_sites": self.call_sites,
                 "findings": len(self.findings),
                 "unresolved": len(self.unresolved),
+                "fixed": len(self.fixed),
             },
         }

@@ -233,9 +233,13 @@ def diff_edits(old: str, new: str) -> list[Edit]:
     old_lines, new_lines = _lines(old, starts), _lines(new, line_starts(new))
     edits = []
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    blocks = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:  # line for line: one edit per changed line
+            blocks.extend((i1 + k, i1 + k + 1, j1 + k, j1 + k + 1) for k in range(i2 - i1))
+        elif tag != "equal":
+            blocks.append((i1, i2, j1, j2))
+    for i1, i2, j1, j2 in blocks:
         before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
         prefix = _common_prefix(before, after)
         suffix = _common_prefix(before[prefix:][::-1], after[prefix:][::-1])

@@ -9,6 +9,7 @@ from loadlint.rules.partial_load import PartialLoad
 from loadlint.rules.pipeline_task_mismatch import PipelineTaskMismatch
 from loadlint.rules.remote_code import RemoteCode
 from loadlint.rules.unknown_model_type import UnknownModelType
+from loadlint.rules.unused_suppression import UnusedSuppression
 from loadlint.rules.wrong_auto_class import WrongAutoClass
 
 ALL_RULES: tuple[Rule, ...] = (
@@ -19,10 +20,12 @@ ALL_RULES: tuple[Rule, ...] = (
     RemoteCode(),
     ModelClassMismatch(),
     PipelineTaskMismatch(),
+    UnusedSuppression(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
+DEFAULT_RULES: tuple[Rule, ...] = tuple(rule for rule in ALL_RULES if rule.default_enabled)
 
-__all__ = ["ALL_RULES", "RULES_BY_CODE", "Rule", "rules_table"]
+__all__ = ["ALL_RULES", "DEFAULT_RULES", "RULES_BY_CODE", "Rule", "rules_table"]
 
 
 def rules_table() -> str:

@@ -1,0 +1,90 @@
+"""Apply fixes to one file until nothing changes, and never leave it broken.
+
+Each pass applies the applicable fixes whose edits do not overlap, re-parses the result with libcst
+and re-checks it (a later pass picks up what an overlapping fix had to wait for, and anything the
+first fixes uncovered).  A pass that makes the file unparsable, or passes that never settle, leave
+the file exactly as it was, with a one-line error.  Writing is the caller's business.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from loadlint.findings import Finding
+from loadlint.fixes import applies, apply_edits, overlaps
+from loadlint.source import SourceText, decode
+
+MAX_PASSES = 10
+
+
+@dataclass
+class FileFix:
+    """The outcome of fixing one file: its text before and after, and which findings were fixed."""
+
+    path: str
+    before: SourceText
+    after: str
+    applied: list[Finding] = field(default_factory=list)
+    remaining: list[Finding] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.after != self.before.text
+
+    def fixed_bytes(self) -> bytes:
+        """The fixed text in the file's own encoding (and BOM), line endings as they were."""
+        return self.before.encode(self.after)
+
+    def diff(self) -> str:
+        lines = difflib.unified_diff(
+            self.before.text.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            fromfile=f"a/{self.path}",
+            tofile=f"b/{self.path}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def fix_file(
+    path: str,
+    data: bytes,
+    findings: list[Finding],
+    recheck: Callable[[bytes], list[Finding]],
+    *,
+    unsafe: bool,
+) -> FileFix:
+    """Fix `findings` in the file's bytes; `recheck` lints a candidate text (with the run's facts)."""
+    before = decode(data)
+    text, current, applied = before.text, findings, []
+    for _ in range(MAX_PASSES):
+        chosen = _non_overlapping([finding for finding in current if applies(finding.fix, unsafe)])
+        if not chosen:
+            return FileFix(path, before, text, applied, current)
+        candidate = apply_edits(text, [edit for finding in chosen for edit in finding.fix.edits])  # type: ignore[union-attr]
+        try:
+            cst.parse_module(candidate)
+            current = recheck(before.encode(candidate))
+        except (cst.ParserSyntaxError, ValueError) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            return _unchanged(path, before, findings, f"a fix made the file unparsable ({reason})")
+        text = candidate
+        applied.extend(chosen)
+    return _unchanged(path, before, findings, f"fixes did not settle after {MAX_PASSES} passes")
+
+
+def _unchanged(path: str, before: SourceText, findings: list[Finding], why: str) -> FileFix:
+    return FileFix(path, before, before.text, [], findings, f"{path}: {why}; the file is left unchanged")
+
+
+def _non_overlapping(candidates: list[Finding]) -> list[Finding]:
+    """The first fix of each overlapping group, in source order; the others wait for the next pass."""
+    chosen: list[Finding] = []
+    for finding in sorted(candidates, key=Finding.sort_key):
+        if not any(overlaps(finding.fix, other.fix) for other in chosen):  # type: ignore[arg-type]
+            chosen.append(finding)
+    return chosen
