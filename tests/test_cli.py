@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from hub_server import VALID_TOKEN, HubServer
 
+from loadlint.rules import ALL_RULES
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
@@ -60,7 +62,7 @@ def test_text_output_and_exit_code_one_for_findings(tmp_path: Path, env: dict[st
     assert run.returncode == 1, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == (
-        "app.py:2:9: LL001 [wrong-auto-class] `AutoModelForSeq2SeqLM` cannot load `openai-community/gpt2`: "
+        "app.py:2:9: LL001 [*] [wrong-auto-class] `AutoModelForSeq2SeqLM` cannot load `openai-community/gpt2`: "
         "its model_type `gpt2` is not in the class's table, so transformers raises `Unrecognized configuration class`"
     )
     assert lines[1] == "  help: use `AutoModelForCausalLM`"
@@ -202,7 +204,7 @@ def test_transformers_option_reads_another_installation(tmp_path: Path, env: dic
 
 def test_rule_and_rules_commands(tmp_path: Path, env: dict[str, str]) -> None:
     listing = loadlint("rules", env=env, cwd=tmp_path)
-    assert [line.split()[0] for line in listing.stdout.splitlines()] == [f"LL00{i}" for i in range(1, 8)] + ["LL100"]
+    assert [line.split()[0] for line in listing.stdout.splitlines()] == [rule.code for rule in ALL_RULES]
     docs = loadlint("rule", "ll002", env=env, cwd=tmp_path)
     assert docs.returncode == 0
     for part in ("# LL002 partial-load (error)", "## Why is this bad?", "## Invalid (reported)", "facebook/bart-large-cnn"):

@@ -199,6 +199,7 @@ def _copy_package(destination: Path) -> Path:
     package = destination / "transformers"
     for relative in (
         "__init__.py",
+        "modeling_utils.py",
         "pipelines/__init__.py",
         *(path.relative_to(INSTALLED).as_posix() for path in (INSTALLED / "models" / "auto").glob("*.py")),
     ):
@@ -270,6 +271,26 @@ _MINIMAL_SOURCES = {
             "custom": {"impl": "z"},
         }
         REMOVED_TASKS = {"summarization": "Use text-generation."}
+        logger.warning_once("`torch_dtype` is deprecated! Use `dtype` instead!")
+    """,
+    "modeling_utils.py": """
+        class PreTrainedModel:
+            def from_pretrained(cls, name, **kwargs):
+                kept = kwargs.pop("kept", None)
+                kwargs.pop("_commit_hash", None)
+                for name in ["mirror", "from_tf"]:
+                    _ = kwargs.pop(name, None)
+                if kwargs.pop("old_dtype", None):
+                    logger.warning_once("`old_dtype` is deprecated! Use `dtype` instead!")
+    """,
+    "models/auto/tokenization_auto.py": """
+        TOKENIZER_MAPPING_NAMES = OrderedDict[str, str | None](
+            [("bert", "BertTokenizer" if is_tokenizers_available() else None), ("t5", "T5Tokenizer")]
+        )
+        class AutoTokenizer:
+            def from_pretrained(cls, name, **kwargs):
+                _ = kwargs.pop("use_fast", None)
+                config = kwargs.pop("config", None)
     """,
 }
 MINIMAL_PACKAGE = {relative: textwrap.dedent(text) for relative, text in _MINIMAL_SOURCES.items()}
@@ -283,7 +304,9 @@ def test_minimal_package_covers_every_literal_form(tmp_path: Path) -> None:
     causal = {"bert": ("BertModel", "BertBase"), "gpt2": "GPT2LMHeadModel", "extra": "ExtraForCausalLM"}
     assert tables.auto_models["AutoModelForCausalLM"] == causal
     assert tables.auto_models["AutoModelForOldName"] == causal
-    assert tables.loader_classes == {"AutoConfig", "AutoModel", "AutoModelForCausalLM", "AutoModelForOldName"}
+    assert tables.loader_classes == {
+        "AutoConfig", "AutoModel", "AutoModelForCausalLM", "AutoModelForOldName", "AutoTokenizer"
+    }
     assert tables.pipeline_tasks == {
         "text-generation": ("AutoModelForCausalLM",),
         "feature-extraction": ("AutoModel",),
@@ -292,6 +315,19 @@ def test_minimal_package_covers_every_literal_form(tmp_path: Path) -> None:
     assert tables.task_aliases == {"ner": "token-classification"}
     assert tables.removed_tasks == {"summarization": "Use text-generation."}
     assert tables.model_types_for_class("BertBase") == {"bert"}
+    assert tables.tokenizer_classes == {"BertTokenizer", "T5Tokenizer"}
+    assert tables.renamed_kwargs == {"torch_dtype": "dtype", "old_dtype": "dtype"}
+    assert tables.ignored_model_kwargs == {"_commit_hash", "mirror", "from_tf"}
+    assert tables.ignored_tokenizer_kwargs == {"use_fast"}
+
+
+@requires_transformers
+def test_loading_arguments_of_the_installed_transformers() -> None:
+    """The v5 facts the rules rely on (hf-loading-facts B.5 rows 5, 7, 8, 11) are where transformers records them."""
+    assert DERIVED.renamed_kwargs["torch_dtype"] == "dtype"
+    assert {"low_cpu_mem_usage", "from_tf", "from_flax", "mirror", "offload_state_dict"} <= DERIVED.ignored_model_kwargs
+    assert DERIVED.ignored_tokenizer_kwargs == {"use_fast"}
+    assert {"GPT2Tokenizer", "T5Tokenizer", "BertTokenizer"} <= DERIVED.tokenizer_classes
 
 
 def test_unknown_mutation_of_a_table_is_an_error_not_a_guess(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import typer
 
 from loadlint import __version__
 from loadlint.report import FORMATS
+from loadlint.runtime import DEVICES, MODES
 
 app = typer.Typer(
     name="loadlint",
@@ -28,6 +29,8 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
+RuntimeMode = enum.Enum("RuntimeMode", {name: name for name in MODES}, type=str)  # type: ignore[misc]
+RuntimeDevice = enum.Enum("RuntimeDevice", {name: name for name in DEVICES}, type=str)  # type: ignore[misc]
 
 
 def parse_duration(value: str) -> float:
@@ -72,7 +75,16 @@ TransformersOption = Annotated[
 LockfileOption = Annotated[
     Optional[Path], typer.Option("--lockfile", help="The lockfile [default: the nearest loadlint.lock].")
 ]
-TimeoutOption = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds per Hub request.")]
+TimeoutOption = Annotated[
+    Optional[float], typer.Option("--timeout", min=0.1, help="Seconds per Hub request [default: 10].")
+]
+ConfigOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--config",
+        help="Use this pyproject.toml or loadlint.toml for every file, instead of each file's nearest [tool.loadlint].",
+    ),
+]
 OfflineOption = Annotated[
     bool, typer.Option("--offline", help="Never contact the Hub (also set by HF_HUB_OFFLINE=1).")
 ]
@@ -85,8 +97,8 @@ FixOption = Annotated[bool, typer.Option("--fix", help="Apply safe fixes (and un
 def check(
     paths: PathsArgument = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--output-format", help="How to print the results.")
-    ] = OutputFormat.text,
+        Optional[OutputFormat], typer.Option("--output-format", help="How to print the results [default: text].")
+    ] = None,
     output_file: Annotated[
         Optional[Path], typer.Option("--output-file", "-o", help="Write the report to this file instead of stdout.")
     ] = None,
@@ -107,6 +119,22 @@ def check(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail (exit 1) on unresolved ids instead of listing them as a note.")
     ] = False,
+    select: Annotated[
+        Optional[list[str]],
+        typer.Option("--select", metavar="CODES", help="Rules to run, replacing the configured selection "
+                     "(codes, prefixes, names or ALL; comma-separated or repeated)."),
+    ] = None,
+    extend_select: Annotated[
+        Optional[list[str]], typer.Option("--extend-select", metavar="CODES", help="Rules to run as well.")
+    ] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="CODES", help="Rules not to run.")] = None,
+    config_file: ConfigOption = None,
+    force_exclude: Annotated[
+        bool, typer.Option("--force-exclude", help="Apply exclusions and .gitignore to paths named explicitly too.")
+    ] = False,
+    respect_gitignore: Annotated[
+        bool, typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip files that .gitignore ignores.")
+    ] = True,
     offline: OfflineOption = False,
     locked: Annotated[
         bool,
@@ -117,28 +145,82 @@ def check(
     ] = False,
     lockfile: LockfileOption = None,
     transformers: TransformersOption = None,
-    timeout: TimeoutOption = 10.0,
+    timeout: TimeoutOption = None,
     cache_ttl: Annotated[
-        str, typer.Option("--cache-ttl", help="How long cached facts for a branch or tag stay fresh (e.g. 24h).")
-    ] = "24h",
+        Optional[str],
+        typer.Option("--cache-ttl", help="How long cached facts for a branch or tag stay fresh [default: 24h]."),
+    ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write loadlint's facts cache.")] = False,
+    runtime: Annotated[
+        Optional[RuntimeMode],
+        typer.Option(
+            "--runtime",
+            help="Also confirm each finding in worker processes: meta builds the class on the meta device "
+            "(config.json only), full loads the weights and generates. Needs the runtime extra.",
+        ),
+    ] = None,
+    runtime_timeout: Annotated[
+        float, typer.Option("--runtime-timeout", min=1, help="--runtime: seconds per model (and per worker start).")
+    ] = 120.0,
+    device: Annotated[
+        RuntimeDevice, typer.Option("--device", help="--runtime full: where to load (auto: cuda, else mps, else cpu).")
+    ] = RuntimeDevice.auto,
+    download: Annotated[
+        bool, typer.Option("--download", help="--runtime full: download weights and tokenizer missing from the cache.")
+    ] = False,
+    max_new_tokens: Annotated[
+        int, typer.Option("--max-new-tokens", min=1, help="--runtime full: tokens to generate.")
+    ] = 8,
+    max_params: Annotated[
+        Optional[int], typer.Option("--max-params", min=1, help="--runtime full: refuse to load bigger models.")
+    ] = None,
+    allow_remote_code: Annotated[
+        bool, typer.Option("--allow-remote-code", help="--runtime: run repository code where the call trusts it.")
+    ] = False,
+    allow_pickle: Annotated[
+        bool, typer.Option("--allow-pickle", help="--runtime full: load pickle weights when there are no safetensors.")
+    ] = False,
 ) -> None:
     """Find every model-loading call under PATHS and judge its class against each model."""
+    from loadlint.config import CliOverrides, RunSettings
     from loadlint.engine import CheckOptions, UsageError, run_check
-    from loadlint.resolve import ResolverSettings
 
-    settings = ResolverSettings(
-        offline=offline, timeout=timeout, cache_ttl=parse_duration(cache_ttl), use_facts_cache=not no_cache
+    overrides = CliOverrides(
+        select=select, extend_select=extend_select or (), ignore=ignore or (), force_exclude=force_exclude
+    )
+    run, settings = _configured(
+        paths, config_file, overrides, respect_gitignore,
+        RunSettings(
+            offline=offline or None, lockfile=lockfile, timeout=timeout, transformers=transformers,
+            cache_ttl=parse_duration(cache_ttl) if cache_ttl is not None else None,
+            output_format=output_format.value if output_format else None,
+        ),
     )
     options = CheckOptions(
         paths=tuple(paths or (".",)),
-        resolver=settings,
-        lockfile=lockfile,
+        resolver=_resolver_settings(settings, use_facts_cache=not no_cache),
+        lockfile=settings.lockfile,
         locked=locked,
-        transformers_dir=transformers,
+        transformers_dir=settings.transformers,
+        discovery=run.discovery,
+        codes_for=run.codes_for,
         fix="diff" if diff else "apply" if fix else None,
         unsafe_fixes=unsafe_fixes,
     )
+    report_format = settings.output_format or "text"
+    if runtime is not None:
+        from loadlint.runtime import RuntimeOptions, RuntimeUnavailable, require_runtime
+
+        try:
+            require_runtime()
+        except RuntimeUnavailable as exc:
+            raise fail(str(exc)) from None
+        runtime_options = RuntimeOptions(
+            mode=runtime.value, timeout=runtime_timeout, device=device.value, download=download,
+            max_new_tokens=max_new_tokens, max_params=max_params, allow_remote_code=allow_remote_code,
+            allow_pickle=allow_pickle, offline=options.resolver.offline or locked, progress=sys.stderr.isatty(),
+        )
+        options = dataclasses.replace(options, runtime=runtime_options)
     try:
         result = run_check(options)
     except UsageError as exc:
@@ -147,12 +229,32 @@ def check(
         sys.stdout.write("".join(result.diffs))
         typer.echo(f"Would fix {_plural(len(result.diffs), 'file')}.", err=True)
     else:
-        _report(FORMATS[output_format.value](result), output_file)
-    if show_fixes or (fix and output_format.value in ("text", "concise") and output_file is None):
+        _report(FORMATS[report_format](result), output_file)
+    if show_fixes or (fix and report_format in ("text", "concise") and output_file is None):
         _print_fixed(result, listed=show_fixes)
     for error in result.errors:
         typer.echo(error, err=True)
     raise typer.Exit(_exit_code(result, diff=diff, exit_zero=exit_zero, fix_fails=exit_non_zero_on_fix, strict=strict))
+
+
+def _configured(paths, config_file, overrides, respect_gitignore: bool, cli_settings):
+    """The run's configuration and its run-wide settings, the command line's beating the file's."""
+    from loadlint.config import ConfigError, settings_for_run
+
+    try:
+        run = settings_for_run(tuple(paths or (".",)), config_file, overrides)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    run.discovery = dataclasses.replace(run.discovery, respect_gitignore=respect_gitignore)
+    return run, run.settings.overridden_by(cli_settings)
+
+
+def _resolver_settings(settings, **extra):
+    """ResolverSettings from the run-wide settings, its own defaults where neither file nor flag says."""
+    from loadlint.resolve import ResolverSettings
+
+    given = {"offline": settings.offline, "timeout": settings.timeout, "cache_ttl": settings.cache_ttl}
+    return ResolverSettings(**{name: value for name, value in given.items() if value is not None}, **extra)
 
 
 def _report(text: str, output_file: Path | None) -> None:
@@ -198,14 +300,25 @@ def lock(
     paths: PathsArgument = None,
     lockfile: LockfileOption = None,
     transformers: TransformersOption = None,
-    timeout: TimeoutOption = 10.0,
+    timeout: TimeoutOption = None,
     offline: OfflineOption = False,
+    config_file: ConfigOption = None,
 ) -> None:
     """Resolve every model id used under PATHS and write them to the lockfile."""
+    from loadlint.config import CliOverrides, RunSettings
     from loadlint.engine import CheckOptions, UsageError, lock_paths
 
-    options = CheckOptions(paths=tuple(paths or (".",)), transformers_dir=transformers, lockfile=lockfile)
-    options = dataclasses.replace(options, resolver=dataclasses.replace(options.resolver, timeout=timeout, offline=offline))
+    run, settings = _configured(
+        paths, config_file, CliOverrides(), True,
+        RunSettings(offline=offline or None, lockfile=lockfile, timeout=timeout, transformers=transformers),
+    )
+    options = CheckOptions(
+        paths=tuple(paths or (".",)),
+        resolver=_resolver_settings(settings),
+        lockfile=settings.lockfile,
+        transformers_dir=settings.transformers,
+        discovery=run.discovery,
+    )
     try:
         outcome = lock_paths(options)
     except UsageError as exc:

@@ -6,22 +6,26 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from loadlint import __version__
-from loadlint.discover import PathError, find_lockfile, python_files
+from loadlint.config import ConfigError
+from loadlint.discover import DiscoveryOptions, PathError, find_lockfile, python_files
 from loadlint.extract import extract_file, is_removed_auto_class
-from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved
-from loadlint.findings import CheckResult, Finding, UnresolvedUse
+from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved, UseSite
+from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixer import fix_file
 from loadlint.fixes import applies
 from loadlint.lockfile import LockfileError, read_lockfile
 from loadlint.materialize import materialize
 from loadlint.resolve import ResolverSettings, resolve_all
-from loadlint.rules import DEFAULT_RULES, Rule
+from loadlint.rules import ALL_RULES, DEFAULT_RULES, Rule
 from loadlint.source import decode, write_atomic
 from loadlint.suppress import MARKERS, apply_suppressions
 from loadlint.tables import Tables, TablesError, load_tables
+
+if TYPE_CHECKING:
+    from loadlint.runtime import RuntimeOptions
 
 
 class UsageError(Exception):
@@ -39,9 +43,12 @@ class CheckOptions:
     lockfile: Path | None = None  # None: the nearest loadlint.lock, if any
     locked: bool = False  # every Hub id must be in the lockfile; nothing else is consulted
     transformers_dir: Path | None = None
-    rules: tuple[Rule, ...] = DEFAULT_RULES
+    rules: tuple[Rule, ...] = DEFAULT_RULES  # the rules for every file, unless `codes_for` says
+    codes_for: Callable[[str], frozenset[str]] | None = None  # per file: its config's selection
+    discovery: DiscoveryOptions = field(default_factory=DiscoveryOptions)
     fix: FixMode | None = None  # write the fixes, or only compute their diff
     unsafe_fixes: bool = False
+    runtime: RuntimeOptions | None = None  # --runtime: confirm the findings by building/loading the models
 
 
 @dataclass
@@ -77,22 +84,25 @@ def tables_for(options: CheckOptions) -> Tables:
 
 
 def loader_predicate(tables: Tables) -> Callable[[str], bool]:
-    """Which transformers names load models: the tables' classes, plus removed Auto classes."""
+    """Which transformers names load from a model repo: the tables' Auto, model, tokenizer and config
+    classes, plus removed Auto classes."""
 
     def is_loader(name: str) -> bool:
         return (
             name in tables.loader_classes
             or bool(tables.model_types_for_class(name))
+            or name in tables.tokenizer_classes
+            or tables.is_config_class(name)
             or is_removed_auto_class(name)
         )
 
     return is_loader
 
 
-def extract_paths(paths: Sequence[str], tables: Tables) -> Extraction:
+def extract_paths(paths: Sequence[str], tables: Tables, discovery: DiscoveryOptions) -> Extraction:
     """Extract every file; a file that cannot be read or parsed becomes one error line."""
     try:
-        names = list(python_files(paths))
+        names = list(python_files(paths, discovery))
     except PathError as exc:
         raise UsageError(str(exc)) from None
     is_loader = loader_predicate(tables)
@@ -134,8 +144,11 @@ def check_locked(refs: Iterable[ModelRef], settings: ResolverSettings) -> None:
 
 def run_check(options: CheckOptions) -> CheckResult:
     tables = tables_for(options)
-    extraction = extract_paths(options.paths, tables)
+    extraction = extract_paths(options.paths, tables, options.discovery)
     sites = extraction.sites
+    file_rules = {file.path: rules_for(file.path, options) for file in extraction.files}
+    ran = tuple(rule for rule in ALL_RULES if any(rule in rules for rules in file_rules.values()))
+    options = dataclasses.replace(options, rules=ran)
     result = CheckResult(
         loadlint_version=__version__,
         transformers_version=tables.transformers_version,
@@ -143,17 +156,26 @@ def run_check(options: CheckOptions) -> CheckResult:
         files=len(extraction.files),
         call_sites=len(sites),
         errors=extraction.errors,
+        rules=tuple(RuleInfo(r.code, r.name, r.severity, r.summary, r.docs()) for r in options.rules),
     )
     models = resolve_sites(sites, options)
     result.unresolved = unresolved_uses(sites, models)
     for file in extraction.files:
         if file.data is None and not file.report.sites:
             continue
-        findings = check_file(file.path, file.data, file.report.sites, models, tables, options.rules)
+        rules = file_rules[file.path]
+        findings = check_file(file.path, file.data, file.report.sites, models, tables, rules, uses=file.report.uses)
         if options.fix and file.data is not None and any(applies(f.fix, options.unsafe_fixes) for f in findings):
-            findings = _fix(file, findings, models, tables, options, result)
+            findings = _fix(file, findings, models, tables, rules, options, result)
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
+    if options.runtime is not None:
+        from loadlint.runtime.controller import confirm
+
+        texts = {file.path: decode(file.data).text for file in extraction.files if file.data is not None}
+        result.findings = confirm(
+            result.findings, sites, models, tables, options.runtime, rules=options.rules, texts=texts
+        )
     return result
 
 
@@ -164,11 +186,13 @@ def check_file(
     models: Mapping[ModelRef, ModelFacts | Unresolved],
     tables: Tables,
     rules: Sequence[Rule],
+    uses: Sequence[UseSite] = (),
 ) -> list[Finding]:
-    """The rules over a file's call sites, less what its comments suppress, with fixes materialized."""
+    """The rules over a file's call sites and uses, less what its comments suppress, with fixes materialized."""
     findings = [
         finding for site in sites for finding in check_site(site, _facts(models, site), tables, rules)
     ]
+    findings += check_uses(uses, models, tables, rules)
     if data is None:
         return findings
     text = decode(data).text
@@ -179,7 +203,8 @@ def check_file(
         for line in range(site.span.line, site.span.end_line + 1)
     )
     findings = apply_suppressions(
-        path, text, findings, judged_codes=frozenset(rule.code for rule in rules), unjudgeable_lines=unjudgeable
+        path, text, findings, judged_codes=frozenset(rule.code for rule in rules if not rule.runtime_only),
+        unjudgeable_lines=unjudgeable,
     )
     fixes = materialize(text, [finding.fix for finding in findings])
     return [dataclasses.replace(finding, fix=fix) for finding, fix in zip(findings, fixes)]
@@ -196,7 +221,7 @@ def check_source(
     report = extract_file(path, data, loader_predicate(tables))
     if report.error:
         raise ValueError(report.error)
-    return sorted(check_file(path, data, report.sites, models, tables, rules), key=Finding.sort_key)
+    return sorted(check_file(path, data, report.sites, models, tables, rules, uses=report.uses), key=Finding.sort_key)
 
 
 def _facts(models: Mapping[ModelRef, ModelFacts | Unresolved], site: CallSite) -> ModelFacts | None:
@@ -204,11 +229,23 @@ def _facts(models: Mapping[ModelRef, ModelFacts | Unresolved], site: CallSite) -
     return model if isinstance(model, ModelFacts) else None
 
 
+def rules_for(path: str, options: CheckOptions) -> tuple[Rule, ...]:
+    """The rules one file is checked with: its configuration's selection, else the options' rules."""
+    if options.codes_for is None:
+        return options.rules
+    try:
+        codes = options.codes_for(path)
+    except ConfigError as exc:  # a nested config that is invalid
+        raise UsageError(str(exc)) from None
+    return tuple(rule for rule in ALL_RULES if rule.code in codes)
+
+
 def _fix(
     file: SourceFile,
     findings: list[Finding],
     models: Mapping[ModelRef, ModelFacts | Unresolved],
     tables: Tables,
+    rules: Sequence[Rule],
     options: CheckOptions,
     result: CheckResult,
 ) -> list[Finding]:
@@ -216,7 +253,7 @@ def _fix(
     assert file.data is not None
 
     def recheck(data: bytes) -> list[Finding]:
-        return check_source(file.path, data, tables, models, options.rules)
+        return check_source(file.path, data, tables, models, rules)
 
     outcome = fix_file(file.path, file.data, findings, recheck, unsafe=options.unsafe_fixes)
     if outcome.error:
@@ -256,6 +293,16 @@ def check_site(
     return [finding for rule in rules for finding in rule.check(site, model, tables)]
 
 
+def check_uses(
+    uses: Sequence[UseSite],
+    models: Mapping[ModelRef, ModelFacts | Unresolved],
+    tables: Tables,
+    rules: Sequence[Rule],
+) -> list[Finding]:
+    """The rules over a file's uses of loaded objects (`model.generate`, `tokenizer(...)`)."""
+    return [finding for use in uses for rule in rules for finding in rule.check_use(use, models, tables)]
+
+
 def unresolved_uses(
     sites: Sequence[CallSite], resolved: dict[ModelRef, ModelFacts | Unresolved]
 ) -> list[UnresolvedUse]:
@@ -293,7 +340,7 @@ def lock_paths(options: CheckOptions) -> LockOutcome:
     from loadlint.lockfile import write_lockfile
 
     tables = tables_for(options)
-    extraction = extract_paths(options.paths, tables)
+    extraction = extract_paths(options.paths, tables, options.discovery)
     cwd = options.resolver.cwd or Path.cwd()
     path = options.lockfile or find_lockfile(options.paths, cwd) or cwd / "loadlint.lock"
     refs = sorted({site.ref for site in extraction.sites if site.ref is not None})

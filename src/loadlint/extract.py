@@ -29,7 +29,7 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from loadlint.facts import CallSite, FileReport, Keyword, Span
+from loadlint.facts import Argument, CallSite, FileReport, Keyword, Span, UseKind, UseSite
 from loadlint.source import decode
 
 PREFILTER_TOKENS = (b"from_pretrained", b"pipeline")
@@ -40,6 +40,12 @@ PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pip
 ENV_DEFAULT_CALLS = frozenset({"os.environ.get", "os.getenv"})
 PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
 MAX_EVAL_DEPTH = 16
+# Methods whose result is the object they are called on (torch.nn.Module's, BatchEncoding.to): a
+# load followed by them is still that load.
+SELF_RETURNING_METHODS = frozenset(
+    {"to", "eval", "train", "cuda", "cpu", "half", "float", "bfloat16", "requires_grad_"}
+)
+USE_METHODS: dict[str, UseKind] = {"generate": "generate", "apply_chat_template": "chat_template"}
 
 _EMPTY = cst.Module(body=[])
 
@@ -118,6 +124,7 @@ def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> Fi
     collector = _Collector(path, is_loader)
     wrapper.visit(collector)
     report.sites = collector.sites
+    report.uses = collector.uses
     return report
 
 
@@ -156,6 +163,12 @@ class _Collector(cst.CSTVisitor):
         self.function_depth: list[int] = [0]
         self.candidates: list[tuple[cst.Call, str, cst.ClassDef | None]] = []
         self.sites: list[CallSite] = []
+        # for following loaded objects to their uses (`_Flow`)
+        self.function_names: list[str] = []
+        self.init_attributes: set[tuple[cst.ClassDef, str]] = set()  # `self.x = ...` inside __init__
+        self.attribute_writes: list[tuple[cst.Attribute, cst.ClassDef | None]] = []  # `obj.x = ...`
+        self.use_candidates: list[tuple[cst.Call, cst.ClassDef | None]] = []
+        self.uses: list[UseSite] = []
 
     # --- structure -------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -169,9 +182,11 @@ class _Collector(cst.CSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.function_depth[-1] += 1
+        self.function_names.append(node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.function_depth[-1] -= 1
+        self.function_names.pop()
 
     # --- bindings --------------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -198,6 +213,10 @@ class _Collector(cst.CSTVisitor):
             and self.class_stack
         ):
             self.classes[self.class_stack[-1]].attributes[target.attr.value].append(value)
+            if self.function_names and self.function_names[-1] == "__init__":
+                self.init_attributes.add((self.class_stack[-1], target.attr.value))
+        elif isinstance(target, cst.Attribute):
+            self.attribute_writes.append((target, self._current_class()))
         if isinstance(target, cst.Name) and self.class_stack and self.function_depth[-1] == 0:
             self.classes[self.class_stack[-1]].attributes[target.value].append(value)
 
@@ -215,6 +234,8 @@ class _Collector(cst.CSTVisitor):
         qualified = self._qualified_names(func)
         if qualified & PIPELINE_NAMES:
             self.candidates.append((node, "pipeline", self._current_class()))
+        elif isinstance(func, cst.Name | cst.Attribute):
+            self.use_candidates.append((node, self._current_class()))
 
     def _current_class(self) -> cst.ClassDef | None:
         return self.class_stack[-1] if self.class_stack else None
@@ -245,6 +266,7 @@ class _Collector(cst.CSTVisitor):
     def leave_Module(self, original_node: cst.Module) -> None:
         """Evaluate the calls once every binding in the file is known (metadata is still set)."""
         self.sites = [self._call_site(call, loader, klass) for call, loader, klass in self.candidates]
+        self.uses = _Flow(self, {call: site for (call, _, _), site in zip(self.candidates, self.sites)}).uses()
 
     def _call_site(self, call: cst.Call, loader: str, klass: cst.ClassDef | None) -> CallSite:
         evaluator = _Evaluator(self, klass)
@@ -472,6 +494,158 @@ class _Evaluator:
                 raise NotConstant
             return self.value(default, depth)
         raise NotConstant
+
+
+class _Flow:
+    """Follows what a load returns to the calls made on it, within the file.
+
+    An object is followed through names bound once (module, function or class scope, so a
+    rebinding or a parameter is never followed), through `self.x` assigned once in the class and
+    in `__init__`, and through methods that return their object (`.to(device)`, `.eval()`).
+    """
+
+    def __init__(self, collector: _Collector, sites_by_call: dict[cst.Call, CallSite]) -> None:
+        self.collector = collector
+        self.sites_by_call = sites_by_call
+        self.uses_by_call: dict[cst.Call, UseSite] = {}
+
+    def uses(self) -> list[UseSite]:
+        """Chat templates and calls of loaded objects first, so that `generate` can find its inputs."""
+        generate_calls = []
+        for call, klass in self.collector.use_candidates:
+            func = call.func
+            kind = USE_METHODS.get(func.attr.value) if isinstance(func, cst.Attribute) else None
+            if kind == "generate":
+                generate_calls.append((call, klass))
+            elif kind == "chat_template":
+                assert isinstance(func, cst.Attribute)
+                self._record(call, klass, kind, func.value, self.load_of(func.value, klass))
+            else:
+                receiver = self.load_of(func, klass)
+                if receiver is not None:
+                    self._record(call, klass, "call", func, receiver)
+        for call, klass in generate_calls:
+            assert isinstance(call.func, cst.Attribute)
+            receiver_node = call.func.value
+            receiver = self.load_of(receiver_node, klass)
+            self._record(call, klass, "generate", receiver_node, receiver, follow_inputs=True)
+        return sorted(self.uses_by_call.values(), key=lambda use: (use.span.line, use.span.column))
+
+    def _record(
+        self,
+        call: cst.Call,
+        klass: cst.ClassDef | None,
+        kind: UseKind,
+        receiver_node: cst.BaseExpression,
+        receiver: CallSite | None,
+        follow_inputs: bool = False,
+    ) -> None:
+        evaluator = _Evaluator(self.collector, klass)
+        self.uses_by_call[call] = UseSite(
+            path=self.collector.path,
+            span=self.collector._span(call),
+            kind=kind,
+            receiver_source=_source(receiver_node),
+            receiver=receiver,
+            arguments=tuple(self._argument(arg, klass, evaluator, follow_inputs) for arg in call.args),
+            receiver_attributes=self._attributes_written(receiver, klass) if receiver else frozenset(),
+        )
+
+    def _argument(self, arg: cst.Arg, klass: cst.ClassDef | None, evaluator: _Evaluator, follow: bool) -> Argument:
+        keyword = arg.keyword.value if arg.keyword is not None else (arg.star or None)
+        try:
+            value, is_constant = evaluator.value(arg.value), True
+        except NotConstant:
+            value, is_constant = None, False
+        origin, whole = self._origin(arg.value, klass) if follow else (None, True)
+        return Argument(
+            keyword=keyword,
+            source=_source(arg.value),
+            span=self.collector._span(arg.value),
+            value=value,
+            is_constant=is_constant,
+            origin=origin,
+            whole=whole,
+            is_chat=self._is_chat(arg.value, klass),
+        )
+
+    def load_of(self, node: cst.BaseExpression, klass: cst.ClassDef | None, depth: int = 0) -> CallSite | None:
+        """The load whose result `node` holds, or None."""
+        node = _strip_self_returning(node)
+        if isinstance(node, cst.Call):
+            return self.sites_by_call.get(node)
+        bound = self._bound_value(node, klass)
+        if bound is None or depth > MAX_EVAL_DEPTH:
+            return None
+        return self.load_of(bound, klass, depth + 1)
+
+    def _bound_value(self, node: cst.BaseExpression, klass: cst.ClassDef | None) -> cst.BaseExpression | None:
+        """What a name bound once, or `self.x` assigned once (in `__init__`), holds."""
+        if isinstance(node, cst.Name):
+            binding = _Evaluator(self.collector, klass)._single_binding(node)
+            return self.collector.bound_values.get(binding) if isinstance(binding, cst.Name) else None
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+            and klass is not None
+            and (klass, node.attr.value) in self.collector.init_attributes
+        ):
+            values = self.collector.classes[klass].attributes[node.attr.value]
+            return values[0] if len(values) == 1 else None
+        return None
+
+    def _origin(
+        self, node: cst.BaseExpression, klass: cst.ClassDef | None, depth: int = 0
+    ) -> tuple[UseSite | None, bool]:
+        """The chat template or tokenizer call whose result `node` holds, and whether it is all of it."""
+        node = _strip_self_returning(node)
+        if depth > MAX_EVAL_DEPTH:
+            return None, True
+        if isinstance(node, cst.Call):
+            return self.uses_by_call.get(node), True
+        if isinstance(node, cst.Attribute | cst.Subscript) and not isinstance(self._bound_value(node, klass), cst.Call):
+            origin, _ = self._origin(node.value, klass, depth + 1)
+            return origin, False
+        bound = self._bound_value(node, klass)
+        return self._origin(bound, klass, depth + 1) if bound is not None else (None, True)
+
+    def _is_chat(self, node: cst.BaseExpression, klass: cst.ClassDef | None, depth: int = 0) -> bool:
+        """A literal list of `{"role": ...}` messages (or a batch of them), possibly through a name."""
+        if isinstance(node, cst.List) and node.elements:
+            return all(
+                _is_message(element.value)
+                or (depth == 0 and self._is_chat(element.value, klass, depth + 1))
+                for element in node.elements
+            )
+        bound = self._bound_value(node, klass) if depth == 0 else None
+        return bound is not None and self._is_chat(bound, klass)
+
+    def _attributes_written(self, receiver: CallSite, klass: cst.ClassDef | None) -> frozenset[str]:
+        return frozenset(
+            target.attr.value
+            for target, write_class in self.collector.attribute_writes
+            if self.load_of(target.value, write_class) is receiver
+        )
+
+
+def _strip_self_returning(node: cst.BaseExpression) -> cst.BaseExpression:
+    while (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value in SELF_RETURNING_METHODS
+    ):
+        node = node.func.value
+    return node
+
+
+def _is_message(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Dict) and any(
+        isinstance(element, cst.DictElement)
+        and isinstance(element.key, cst.SimpleString)
+        and element.key.evaluated_value == "role"
+        for element in node.elements
+    )
 
 
 LOADER_NAME = re.compile(r"^(TF|Flax)?Auto[A-Z]\w*$")

@@ -78,12 +78,69 @@ class CallSite:
         return ModelRef(self.model_id, self.revision)
 
 
-@dataclass(frozen=True, slots=True, order=True)
+UseKind = Literal["generate", "chat_template", "call"]
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """An argument at a use: `keyword` is None for a positional one, "**" for `**x`.
+
+    `value` is set when the argument is a constant.  `origin` is the tokenizer call or chat
+    template whose result the argument holds, when loadlint can follow it (`whole` is False for a
+    part of it, such as `enc.input_ids`); `is_chat` marks a literal list of `{"role": ...}` messages.
+    """
+
+    keyword: str | None
+    source: str
+    span: Span
+    value: object = None
+    is_constant: bool = False
+    origin: UseSite | None = None
+    whole: bool = True
+    is_chat: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UseSite:
+    """A call on something a load returned: `model.generate(...)` ("generate"),
+    `tokenizer.apply_chat_template(...)` ("chat_template"), `tokenizer(...)` or `pipe(...)` ("call").
+
+    `receiver` is the load whose result the object is, followed through names bound once and
+    `self.x` set once in `__init__`; None when it cannot be followed.  `receiver_attributes` are the
+    attributes assigned on that object after loading (`tokenizer.padding_side = "left"`).
+    """
+
+    path: str
+    span: Span
+    kind: UseKind
+    receiver_source: str
+    receiver: CallSite | None
+    arguments: tuple[Argument, ...] = ()
+    receiver_attributes: frozenset[str] = frozenset()
+
+    def argument(self, keyword: str) -> Argument | None:
+        return next((a for a in self.arguments if a.keyword == keyword), None)
+
+    @property
+    def positional(self) -> tuple[Argument, ...]:
+        return tuple(a for a in self.arguments if a.keyword is None)
+
+
+@dataclass(frozen=True, slots=True)
 class ModelRef:
-    """What resolution is keyed by: each distinct ref is resolved once per run."""
+    """What resolution is keyed by: each distinct ref is resolved once per run.
+
+    Refs sort by id, the default revision (None) before named ones, so that one id loaded both
+    with and without `revision=` still sorts."""
 
     model_id: str
     revision: str | None = None
+
+    def __lt__(self, other: ModelRef) -> bool:
+        return self._sort_key() < other._sort_key()
+
+    def _sort_key(self) -> tuple[str, bool, str]:
+        return (self.model_id, self.revision is not None, self.revision or "")
 
     def __str__(self) -> str:
         return self.model_id if self.revision is None else f"{self.model_id}@{self.revision}"
@@ -130,5 +187,6 @@ class FileReport:
 
     path: str
     sites: list[CallSite] = field(default_factory=list)
+    uses: list[UseSite] = field(default_factory=list)
     error: str | None = None
     parsed: bool = False

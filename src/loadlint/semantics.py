@@ -157,3 +157,76 @@ def is_encoder_only(tables: Tables, model_type: str) -> bool:
         and accepts(tables, MASKED_LM, model_type)
         and not any(accepts(tables, name, model_type) for name in WHOLE_MODEL_CLASSES)
     )
+
+
+def builds_model(tables: Tables, kind: str, loader: str) -> bool:
+    """Whether the call builds a model (an Auto model class, a concrete model class, or a model Auto
+    class this transformers no longer has), not a config, tokenizer or processor."""
+    if kind != "from_pretrained":
+        return False
+    if loader in tables.auto_models or tables.model_types_for_class(loader):
+        return True
+    return loader not in tables.loader_classes and "Auto" in loader and "Model" in loader
+
+
+# Auto classes whose models generate speech with their own `generate` (Bark, MusicGen, SpeechT5):
+# a class they build counts as one that can generate.
+SPEECH_GENERATING_CLASSES: tuple[str, ...] = ("AutoModelForTextToWaveform", "AutoModelForTextToSpectrogram")
+
+
+def _table_classes(tables: Tables, auto_class: str) -> set[str]:
+    return {
+        name
+        for names in tables.auto_models.get(auto_class, {}).values()
+        for name in ((names,) if isinstance(names, str) else names)
+    }
+
+
+def can_generate(tables: Tables, loader: str, model: ModelFacts | None) -> bool | None:
+    """Whether what `loader.from_pretrained` builds has `.generate`: a class some generative Auto
+    class also builds.  None when it cannot be told (repo code, an unknown type for a mixed table)."""
+    if model is not None and loader in model.auto_map_classes:
+        return None
+    generating = set().union(
+        *(_table_classes(tables, name) for name in (*GENERATIVE_CLASSES, *SPEECH_GENERATING_CLASSES))
+    )
+    if loader in tables.auto_models:
+        if model is not None and is_known_type(tables, model.model_type):
+            built = class_names(tables, loader, model.model_type or "")
+            return any(name in generating for name in built) if built else None
+        if loader in GENERATIVE_CLASSES or loader in SPEECH_GENERATING_CLASSES:
+            return True
+        # AutoModel builds base models; 2 of its ~800 types are generative, which resolution tells apart.
+        if loader == "AutoModel" or not _table_classes(tables, loader) & generating:
+            return False
+        return None
+    if tables.model_types_for_class(loader):
+        return loader in generating
+    return None
+
+
+def generative_class_for(tables: Tables, model: ModelFacts) -> str | None:
+    """The generative Auto class to load a model with (its own architecture's first), or None for an
+    encoder-only model, which no class makes a generator."""
+    if not is_known_type(tables, model.model_type) or is_encoder_only(tables, model.model_type or ""):
+        return None
+    accepting = [name for name in GENERATIVE_CLASSES if accepts(tables, name, model.model_type or "")]
+    architecture = canonical_architecture(model)
+    mapped = [name for name in accepting if architecture in class_names(tables, name, model.model_type or "")]
+    return (mapped or accepting or [None])[0]
+
+
+def is_decoder_only(tables: Tables, kind: str, loader: str, task: str | None) -> bool:
+    """Whether the call builds a decoder-only text generator: `AutoModelForCausalLM`, a class only the
+    causal-LM table builds, or a pipeline whose task loads with it."""
+    if kind == "pipeline":
+        return bool(task) and (task_classes(tables, task or "") or ())[:1] == (CAUSAL_LM,)
+    if loader == CAUSAL_LM:
+        return True
+    return loader in _table_classes(tables, CAUSAL_LM) and not any(
+        loader in _table_classes(tables, name) for name in WHOLE_MODEL_CLASSES
+    )
+
+
+def is_tokenizer_class(tables: Tables, loader: str) -> bool:
+    return loader == "AutoTokenizer" or loader in tables.tokenizer_classes

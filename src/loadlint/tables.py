@@ -12,9 +12,11 @@ and `load_tables()` falls back to the bundled snapshot instead of silently linti
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib.util import find_spec
@@ -26,11 +28,16 @@ logger = logging.getLogger(__name__)
 
 SNAPSHOT_PATH = Path(__file__).with_name("data") / "transformers_tables.json"
 # Bump when the shape of `Tables.to_json()` changes, so an old snapshot is rejected, not misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _AUTO_DIR = Path("models", "auto")
 _MARKER = _AUTO_DIR / "modeling_auto.py"  # the file that tells a transformers package folder apart
 _PIPELINES_FILE = Path("pipelines", "__init__.py")
+_MODELING_FILE = Path("modeling_utils.py")
+_TOKENIZATION_AUTO_FILE = _AUTO_DIR / "tokenization_auto.py"
+# transformers' own deprecation warnings for renamed loading arguments, e.g.
+# "`torch_dtype` is deprecated! Use `dtype` instead!"
+_RENAMED_ARGUMENT_WARNING = re.compile(r"^`(\w+)` is deprecated! Use `(\w+)` instead!$")
 
 ClassNames = str | tuple[str, ...]
 
@@ -51,6 +58,10 @@ class Tables:
     pipeline_tasks: dict[str, tuple[str, ...]]  # task -> Auto model classes of its "pt" entry
     task_aliases: dict[str, str]  # alias -> task
     removed_tasks: dict[str, str]  # task -> what to use instead (REMOVED_TASKS' message)
+    tokenizer_classes: frozenset[str] = frozenset()  # the classes TOKENIZER_MAPPING_NAMES names
+    renamed_kwargs: dict[str, str] = dataclasses.field(default_factory=dict)  # old -> new (deprecation warnings)
+    ignored_model_kwargs: frozenset[str] = frozenset()  # popped and dropped by PreTrainedModel.from_pretrained
+    ignored_tokenizer_kwargs: frozenset[str] = frozenset()  # popped and dropped by AutoTokenizer.from_pretrained
 
     def model_types_for_class(self, class_name: str) -> frozenset[str]:
         """The model types that some Auto class resolves to `class_name` (e.g. "T5ForConditionalGeneration")."""
@@ -62,6 +73,10 @@ class Tables:
         (transformers' reverse mapping keeps the last entry)."""
         config_class = self.config_classes.get(model_type)
         return self._config_owners.get(config_class, model_type) if config_class else model_type
+
+    def is_config_class(self, class_name: str) -> bool:
+        """Whether some model type's config is `class_name` (e.g. "GPT2Config")."""
+        return class_name in self._config_owners
 
     @functools.cached_property
     def _config_owners(self) -> dict[str, str]:
@@ -94,6 +109,10 @@ class Tables:
             "pipeline_tasks": {task: list(self.pipeline_tasks[task]) for task in sorted(self.pipeline_tasks)},
             "task_aliases": dict(sorted(self.task_aliases.items())),
             "removed_tasks": dict(sorted(self.removed_tasks.items())),
+            "tokenizer_classes": sorted(self.tokenizer_classes),
+            "renamed_kwargs": dict(sorted(self.renamed_kwargs.items())),
+            "ignored_model_kwargs": sorted(self.ignored_model_kwargs),
+            "ignored_tokenizer_kwargs": sorted(self.ignored_tokenizer_kwargs),
         }
 
     @classmethod
@@ -115,6 +134,10 @@ class Tables:
                 pipeline_tasks={task: tuple(names) for task, names in data["pipeline_tasks"].items()},
                 task_aliases=dict(data["task_aliases"]),
                 removed_tasks=dict(data["removed_tasks"]),
+                tokenizer_classes=frozenset(data["tokenizer_classes"]),
+                renamed_kwargs=dict(data["renamed_kwargs"]),
+                ignored_model_kwargs=frozenset(data["ignored_model_kwargs"]),
+                ignored_tokenizer_kwargs=frozenset(data["ignored_tokenizer_kwargs"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise TablesError(
@@ -458,6 +481,7 @@ def _derive(package_dir: Path, origin: str) -> Tables:
         auto_models=auto_models,
         loader_classes=loader_classes,
         **_read_pipeline_tables(package_dir / _PIPELINES_FILE),
+        **_read_loading_arguments(package_dir),
     )
 
 
@@ -535,6 +559,109 @@ def _read_supported_tasks(node: ast.expr, path: Path) -> dict[str, tuple[str, ..
         )
         tasks[key.value] = _class_names(pt, path)
     return tasks
+
+
+def _read_loading_arguments(package_dir: Path) -> dict[str, object]:
+    """What transformers records about loading arguments and tokenizer classes, read from the syntax:
+
+    - renamed arguments: its own `"`old` is deprecated! Use `new` instead!"` warnings, in
+      modeling_utils.py and pipelines/__init__.py;
+    - ignored arguments: the `kwargs.pop(name)` whose value `from_pretrained` drops (a bare
+      statement, `_ = ...`, or the `for name in [...]` loop), in `PreTrainedModel.from_pretrained`
+      and `AutoTokenizer.from_pretrained`;
+    - tokenizer classes: the values of TOKENIZER_MAPPING_NAMES (`X if is_tokenizers_available() else None`
+      counts as `X`).
+    """
+    modeling_path = package_dir / _MODELING_FILE
+    tokenization_path = package_dir / _TOKENIZATION_AUTO_FILE
+    modeling, tokenization = _parse(modeling_path), _parse(tokenization_path)
+    renamed: dict[str, str] = {}
+    for tree in (modeling, _parse(package_dir / _PIPELINES_FILE)):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                match = _RENAMED_ARGUMENT_WARNING.match(node.value)
+                if match:
+                    renamed[match.group(1)] = match.group(2)
+    return {
+        "tokenizer_classes": _tokenizer_classes(tokenization, tokenization_path),
+        "renamed_kwargs": renamed,
+        "ignored_model_kwargs": _dropped_kwargs(_method(modeling, "PreTrainedModel", "from_pretrained", modeling_path)),
+        "ignored_tokenizer_kwargs": _dropped_kwargs(
+            _method(tokenization, "AutoTokenizer", "from_pretrained", tokenization_path)
+        ),
+    }
+
+
+def _method(tree: ast.Module, class_name: str, method: str, path: Path) -> ast.FunctionDef:
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == method:
+                    return item
+    raise TablesError(f"{path}: no {class_name}.{method}")
+
+
+def _dropped_kwargs(function: ast.FunctionDef) -> frozenset[str]:
+    """Argument names that `function` pops from `kwargs` and throws away."""
+    dropped: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Expr) or (
+            isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["_"]
+        ):
+            name = _popped_kwarg(node.value)
+            if isinstance(name, str):
+                dropped.add(name)
+            elif isinstance(name, ast.Name):
+                dropped.update(_loop_names(function, name.id, node))
+    return frozenset(dropped)
+
+
+def _popped_kwarg(node: ast.expr) -> str | ast.Name | None:
+    """The key of `kwargs.pop(key, ...)`: a string, or the loop variable it names."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "pop"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "kwargs"
+        and node.args
+    ):
+        return None
+    key = node.args[0]
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return key if isinstance(key, ast.Name) else None
+
+
+def _loop_names(function: ast.FunctionDef, variable: str, statement: ast.stmt) -> set[str]:
+    """The strings of `for variable in [...]` loops whose body holds `statement`."""
+    return {
+        element.value
+        for loop in ast.walk(function)
+        if isinstance(loop, ast.For)
+        and isinstance(loop.target, ast.Name)
+        and loop.target.id == variable
+        and isinstance(loop.iter, ast.List | ast.Tuple)
+        and any(child is statement for child in ast.walk(loop))
+        for element in loop.iter.elts
+        if isinstance(element, ast.Constant) and isinstance(element.value, str)
+    }
+
+
+def _tokenizer_classes(tree: ast.Module, path: Path) -> frozenset[str]:
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "TOKENIZER_MAPPING_NAMES" for t in statement.targets
+        ):
+            names = set()
+            for node in ast.walk(statement.value):
+                if isinstance(node, ast.Tuple) and len(node.elts) == 2:
+                    value = node.elts[1].body if isinstance(node.elts[1], ast.IfExp) else node.elts[1]
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                        names.add(value.value)
+            if names:
+                return frozenset(names)
+    raise TablesError(f"{path}: no top-level TOKENIZER_MAPPING_NAMES of (model_type, class) pairs")
 
 
 def _class_names(node: ast.expr | None, path: Path) -> tuple[str, ...]:

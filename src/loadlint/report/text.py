@@ -1,8 +1,11 @@
-"""The human report: `path:line:col: CODE [name] message`, a `help:` line, then a summary."""
+"""The human report: `path:line:col: CODE [*] [name] message`, `help:` and `fix:` lines, then a summary.
+
+`[*]` marks a finding that plain `--fix` fixes (Ruff's convention)."""
 
 from __future__ import annotations
 
-from loadlint.findings import CheckResult, Finding, UnresolvedUse
+from loadlint.findings import CheckResult, Finding
+from loadlint.report._shared import FIXABLE_MARK, describe_unresolved, fixable, fixable_phrase, plural
 
 
 def render_text(result: CheckResult) -> str:
@@ -15,10 +18,25 @@ def render_text(result: CheckResult) -> str:
 
 def _finding_lines(finding: Finding) -> list[str]:
     where = f"{finding.path}:{finding.span.line}:{finding.span.column}"
-    lines = [f"{where}: {finding.code} [{finding.name}] {finding.message}"]
+    mark = f"{FIXABLE_MARK} " if fixable(finding) else ""
+    lines = [f"{where}: {finding.code} {mark}[{finding.name}] {finding.message}"]
     if finding.suggestion:
         lines.append(f"  help: {finding.suggestion}")
+    if finding.fix:
+        lines.append(f"  fix ({finding.fix.applicability}): {finding.fix.title}")
+    if finding.runtime:
+        lines.append(f"  {_runtime_line(finding.runtime)}")
     return lines
+
+
+RUNTIME_VERDICTS = {True: "confirmed", False: "not confirmed", None: "not confirmable"}
+
+
+def _runtime_line(runtime: dict) -> str:
+    """`runtime (meta, cpu, 0.4 s): confirmed — ValueError: ...`: what `--runtime` saw at the call."""
+    where = [runtime["mode"], runtime["device"], f"{runtime['seconds']:.1f} s"]
+    verdict = RUNTIME_VERDICTS[runtime["confirmed"]]
+    return f"runtime ({', '.join(part for part in where if part)}): {verdict} — {runtime['observed']}"
 
 
 def _summary_lines(result: CheckResult) -> list[str]:
@@ -26,26 +44,17 @@ def _summary_lines(result: CheckResult) -> list[str]:
     warnings = len(result.findings) - errors
     lines = [
         "",
-        f"Checked {_plural(result.files, 'file')}, {_plural(result.call_sites, 'call site')}: "
-        f"{_plural(len(result.findings), 'finding')} ({_plural(errors, 'error')}, {_plural(warnings, 'warning')})",
+        f"Checked {plural(result.files, 'file')}, {plural(result.call_sites, 'call site')}: "
+        f"{plural(len(result.findings), 'finding')} ({plural(errors, 'error')}, {plural(warnings, 'warning')})",
     ]
+    fixes = fixable_phrase(result.findings)
+    if fixes:
+        lines.append(f"{FIXABLE_MARK} {fixes}")
     if result.unresolved:
         lines.append(f"Unresolved ({len(result.unresolved)}), not checked:")
-        lines.extend(f"  {_unresolved_line(use)}" for use in result.unresolved)
+        lines.extend(f"  {use.path}:{use.line}: {describe_unresolved(use)}" for use in result.unresolved)
     if result.errors:
         lines.append(f"Files not checked ({len(result.errors)}):")
         lines.extend(f"  {error}" for error in result.errors)
     lines.append(f"transformers {result.transformers_version} ({result.transformers_origin})")
     return lines
-
-
-def _unresolved_line(use: UnresolvedUse) -> str:
-    name = use.model_id or "<dynamic>"
-    if use.model_id and use.revision:
-        name += f"@{use.revision}"
-    detail = f": {use.detail}" if use.detail else ""
-    return f"{use.path}:{use.line}: {name} [{use.reason}]{detail}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"

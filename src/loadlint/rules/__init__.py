@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from loadlint.rules._base import Rule
+from loadlint.rules.chat_template_output import ChatTemplateOutputAsTensor
+from loadlint.rules.decoder_only_right_padding import DecoderOnlyRightPadding
+from loadlint.rules.deprecated_torch_dtype import DeprecatedTorchDtype
 from loadlint.rules.encoder_as_generator import EncoderAsGenerator
+from loadlint.rules.generate_length import GenerateLength
+from loadlint.rules.generate_without_lm_head import GenerateWithoutLmHead
 from loadlint.rules.model_class_mismatch import ModelClassMismatch
 from loadlint.rules.partial_load import PartialLoad
 from loadlint.rules.pipeline_task_mismatch import PipelineTaskMismatch
 from loadlint.rules.remote_code import RemoteCode
+from loadlint.rules.remote_code_unpinned import RemoteCodeUnpinned
+from loadlint.rules.removed_auto_class import RemovedAutoClass
+from loadlint.rules.removed_loading_kwarg import RemovedLoadingKwarg
+from loadlint.rules.runtime_failure import RuntimeFailure
 from loadlint.rules.unknown_model_type import UnknownModelType
+from loadlint.rules.unpinned_revision import UnpinnedRevision
 from loadlint.rules.unused_suppression import UnusedSuppression
 from loadlint.rules.wrong_auto_class import WrongAutoClass
 
@@ -20,6 +30,16 @@ ALL_RULES: tuple[Rule, ...] = (
     RemoteCode(),
     ModelClassMismatch(),
     PipelineTaskMismatch(),
+    GenerateWithoutLmHead(),
+    DecoderOnlyRightPadding(),
+    ChatTemplateOutputAsTensor(),
+    GenerateLength(),
+    RemovedLoadingKwarg(),
+    RemovedAutoClass(),
+    DeprecatedTorchDtype(),
+    RemoteCodeUnpinned(),
+    UnpinnedRevision(),
+    RuntimeFailure(),
     UnusedSuppression(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}

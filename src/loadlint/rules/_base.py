@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import ClassVar
 
-from loadlint.facts import CallSite, ModelFacts
+from loadlint.facts import CallSite, ModelFacts, ModelRef, Unresolved, UseSite
 from loadlint.findings import Finding, Severity
 from loadlint.fixes import Fix
 from loadlint.tables import Tables
@@ -15,7 +15,8 @@ from loadlint.tables import Tables
 class Rule:
     """A rule is a pure function of (call site, model facts, transformers tables).
 
-    Subclasses set the class attributes and implement `check`.  The class docstring holds the docs
+    Subclasses set the class attributes and implement `check` (one call site), `check_use` (one
+    use of a loaded object, see below), or both.  The class docstring holds the docs
     (`## What it does`, `## Why is this bad?`, `## Example`, `## Use instead`, `## Fix safety`);
     `valid` / `invalid` are complete Python files that the tests run and `loadlint rule` prints.
     Model ids in examples are resolved from `rules._examples.EXAMPLE_MODELS`.
@@ -27,11 +28,52 @@ class Rule:
     summary: ClassVar[str]
     needs_model: ClassVar[bool] = True
     default_enabled: ClassVar[bool] = True  # opt-in rules run only when selected explicitly
+    runtime_only: ClassVar[bool] = False  # reported by `check --runtime` only; `check` yields nothing
+    # Whether loading the model can show this rule's problem (an exception, a partial load, a warning);
+    # False for findings about the code itself (pinning, spelling), which `--runtime` neither confirms nor refutes.
+    runtime_confirms: ClassVar[bool] = True
     valid: ClassVar[tuple[str, ...]] = ()
     invalid: ClassVar[tuple[str, ...]] = ()
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
-        raise NotImplementedError
+        return iter(())
+
+    def check_use(
+        self, use: UseSite, models: Mapping[ModelRef, ModelFacts | Unresolved], tables: Tables
+    ) -> Iterator[Finding]:
+        """Judge one use of a loaded object (`model.generate(...)`, `tokenizer(...)`, ...).
+
+        The engine calls it once per `UseSite` of a file, next to `check` for the file's call sites,
+        with the facts of every resolved id: a use may involve two loads (the model its `receiver`
+        names, and the tokenizer behind an argument's `origin`); `facts_for` looks one up.
+        """
+        return iter(())
+
+    def use_finding(
+        self,
+        use: UseSite,
+        load: CallSite | None,
+        model: ModelFacts | None,
+        message: str,
+        *,
+        suggestion: str | None = None,
+        fix: Fix | None = None,
+    ) -> Finding:
+        """A finding at the use, naming the load (and model) it is about."""
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=self.severity,
+            message=message,
+            path=use.path,
+            span=use.span,
+            model_id=load.model_id if load else None,
+            revision=load.revision if load else None,
+            model_type=model.model_type if model else None,
+            auto_class=load.loader if load and load.kind == "from_pretrained" else None,
+            suggestion=suggestion,
+            fix=fix,
+        )
 
     def finding(
         self,
@@ -57,6 +99,12 @@ class Rule:
     @classmethod
     def docs(cls) -> str:
         return inspect.cleandoc(cls.__doc__ or "")
+
+
+def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:
+    """The resolved facts of the id a load names, or None (no load, a dynamic id, unresolved)."""
+    found = models.get(load.ref) if load is not None and load.ref is not None else None
+    return found if isinstance(found, ModelFacts) else None
 
 
 def describe(site: CallSite) -> str:
