@@ -53,7 +53,7 @@ def try_repo(hook: str, repo: Path, home: Path) -> subprocess.CompletedProcess[s
 def test_loadlint_hook_fails_with_ll001(repo: Path, pre_commit_home: Path) -> None:
     run = try_repo("loadlint", repo, pre_commit_home)
     assert run.returncode == 1, run.stdout + run.stderr
-    assert "app.py:3:9: LL001 [wrong-auto-class]" in run.stdout
+    assert "app.py:3:9: LL001 [*] [wrong-auto-class]" in run.stdout
     assert (repo / "app.py").read_text() == WRONG
 
 
