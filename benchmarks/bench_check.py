@@ -120,32 +120,23 @@ def print_loadlint_summary(out_path: Path) -> None:
 def gate_counts(tree: Path, top: int = 5) -> dict:
     """Count, in-process, where each file stopped: byte prefilter, ast gate, libcst (or an error).
 
-    Uses loadlint.extract.extract_file with the same is_loader predicate as engine.extract_paths, and
+    Uses loadlint.extract.extract_file with the engine's own loader predicate, and
     times each file.  The ast gate is timed again separately (decode + ast.parse + may_load_models)
     for the files that pass the byte prefilter, so the libcst share is the remainder.
     """
     import ast
 
     from loadlint.discover import python_files
-    from loadlint.extract import (
-        PREFILTER_TOKENS,
-        decode_source,
-        extract_file,
-        is_removed_auto_class,
-        may_load_models,
-    )
+    from loadlint.engine import loader_predicate
+    from loadlint.extract import PREFILTER_TOKENS, extract_file, may_load_models
+    from loadlint.source import decode
     from loadlint.tables import load_tables
 
     t0 = time.perf_counter()
     tables = load_tables()
     tables_s = time.perf_counter() - t0
 
-    def is_loader(name: str) -> bool:  # as in loadlint.engine.extract_paths
-        return (
-            name in tables.loader_classes
-            or bool(tables.model_types_for_class(name))
-            or is_removed_auto_class(name)
-        )
+    is_loader = loader_predicate(tables)  # the engine's own
 
     counts = {
         "files": 0,
@@ -180,7 +171,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
             seconds["libcst_files"] += t2 - t1
             ta = time.perf_counter()
             try:
-                may_load_models(ast.parse(decode_source(data)))
+                may_load_models(ast.parse(decode(data).text))
             except (SyntaxError, ValueError, UnicodeDecodeError, LookupError):
                 pass
             ast_gate_s_on_parsed += time.perf_counter() - ta

@@ -374,8 +374,8 @@ def test_an_invalid_nested_config_is_reported_when_its_file_is_reached(tmp_path:
 
 
 def test_cli_selectors_are_validated_up_front() -> None:
-    with pytest.raises(ConfigError, match=r"^--select: unknown rule selector 'LL404' \(did you mean 'LL004'\?\)$"):
-        settings_for_run(["."], overrides=CliOverrides(select=["LL404"]))
+    with pytest.raises(ConfigError, match=r"^--select: unknown rule selector 'XYZ'$"):
+        settings_for_run(["."], overrides=CliOverrides(select=["XYZ"]))
 
 
 def test_discovery_follows_the_run_wide_config(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from loadlint.report.text import render_text
 from loadlint.resolve import ResolverSettings
 from loadlint.rules.runtime_failure import RuntimeFailure
 from loadlint.runtime import RuntimeOptions, pool
-from loadlint.runtime.controller import observe, plan_site, replayed_keywords
+from loadlint.runtime.controller import observe, plan_site, progress_bar, replayed_keywords
 from loadlint.tables import load_tables
 
 MODEL_NAMES = {"gpt2": "tiny-gpt2", "llama": "tiny-llama", "t5": "tiny-t5", "bart": "tiny-bart",
@@ -397,3 +397,17 @@ def test_text_report_line_under_a_finding() -> None:
         "  runtime (full, 0.0 s): not confirmable — the weights are not in the Hugging Face cache: "
         "not confirmable without --download"
     )
+
+
+def test_progress_bar_on_a_terminal_and_quiet_otherwise(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with progress_bar(2, RuntimeOptions()) as advance:
+        advance(0)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich draws as on a terminal
+    with progress_bar(2, RuntimeOptions(mode="full", progress=True)) as advance:
+        advance(0)
+        advance(1)
+    drawn = capsys.readouterr().err
+    assert "runtime full" in drawn and "2/2" in drawn

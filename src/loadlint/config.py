@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from loadlint.discover import DEFAULT_EXCLUDE, DiscoveryOptions, PathPatterns
+from loadlint.report import FORMATS
 from loadlint.rules import ALL_RULES, Rule
 
 if sys.version_info >= (3, 11):
@@ -47,7 +48,7 @@ else:
     import tomli as tomllib
 
 PYPROJECT = "pyproject.toml"
-OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github", "junit")
+OUTPUT_FORMATS = tuple(FORMATS)
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 

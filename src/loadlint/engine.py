@@ -21,7 +21,7 @@ from loadlint.materialize import materialize
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules import ALL_RULES, DEFAULT_RULES, Rule
 from loadlint.source import decode, write_atomic
-from loadlint.suppress import MARKERS, apply_suppressions
+from loadlint.suppress import OWN_DIRECTIVE_BYTES, apply_suppressions
 from loadlint.tables import Tables, TablesError, load_tables
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ class UsageError(Exception):
 
 
 FixMode = Literal["apply", "diff"]
-SUPPRESSION_MARKS = tuple(mark.encode() for mark in MARKERS)  # without one, no comment to honour
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ def _extract_one(path: str, is_loader: Callable[[str], bool]) -> SourceFile:
     except OSError as exc:
         return SourceFile(FileReport(path, error=f"{path}: cannot read the file: {exc.strerror or exc}"))
     report = extract_file(path, data, is_loader)
-    keep = report.error is None and (report.sites or any(mark in data for mark in SUPPRESSION_MARKS))
+    keep = report.error is None and bool(report.sites or report.uses or OWN_DIRECTIVE_BYTES.search(data))
     return SourceFile(report, data if keep else None)
 
 

@@ -17,7 +17,7 @@ class RemoteCodeUnpinned(Rule):
     Checks loads with `trust_remote_code=True` whose `revision=` (or `code_revision=`, which pins the
     code alone) is not a 40-hex commit: missing, a branch, a tag or a short hash. Revisions are
     read through constants like the model id; a revision that is not a constant is not judged, nor
-    is a local folder.
+    is a local folder, nor a resolved repo that ships no code (LL005 reports that needless flag).
 
     ## Why is this bad?
     `trust_remote_code=True` runs the Python files of the repo at load time. Without a commit, every
@@ -75,6 +75,8 @@ class RemoteCodeUnpinned(Rule):
             return
         if site.model_id is None or site.revision_dynamic or is_local(site, model):
             return
+        if model is not None and not model.auto_map:
+            return  # the repo ships no code: LL005 reports the needless flag
         code_revision = site.keyword("code_revision")
         if code_revision is not None and (not code_revision.is_constant or is_commit(code_revision.value)):
             return

@@ -8,7 +8,7 @@ Protocol (JSON lines): the worker reads one job per line on stdin and answers on
 stdout, which carries nothing else (whatever a library prints goes to stderr): `{"event": "ready"}`
 once torch and transformers are imported, then per job one `{"event": "check", "key", "result"}` per
 check as soon as it is done, and `{"event": "done"}`.  A job is one model (`source`, `revision`) and
-the classes the code loads it with; see `pool.Job` for its fields.
+the classes the code loads it with; `controller.job_for` writes it.
 
 Per class (an "attempt"): the config is read (config.json only), the class is built from it on the
 meta device (no memory, no weights) and compared with the checkpoint's own architecture; in full
@@ -149,7 +149,7 @@ def run_job(job: dict[str, Any], emit: Callable[[dict[str, Any]], None]) -> None
                 "result": {
                     "used": used,
                     "alternatives": alternatives,
-                    "device": used.get("device", "cpu"),
+                    "device": used["device"],
                     "seconds": round(time.perf_counter() - started, 3),
                 },
             }
@@ -170,6 +170,8 @@ def attempt(model: Model, check: dict[str, Any], class_name: str) -> dict[str, A
             run_full(model, check, stage, result)
     except Refused as exc:
         result["refused"] = str(exc)
+    except (torch.cuda.OutOfMemoryError, MemoryError) as exc:  # the machine's limit, not the code's fault
+        result["refused"] = f"{result['device']} ran out of memory ({type(exc).__name__})"
     except Exception as exc:  # noqa: BLE001 - every failure is an observation to report
         result["error"] = {"type": type(exc).__name__, "message": str(exc), "stage": stage.name}
         # Files that cannot be fetched say nothing about the class: not confirmable, not a failure.
@@ -294,9 +296,9 @@ def run_full(model: Model, check: dict[str, Any], stage: Stage, result: dict[str
     result["warnings"] = list(dict.fromkeys([*result["warnings"], *load_warnings]))
     result["concrete_class"] = type(loaded).__name__
     result["load_report"] = {key: len(info.get(key) or ()) for key in LOAD_REPORT_KEYS}
-    stage.name = "generate"
     loaded = loaded.to(device).eval()
     result["load_seconds"] = round(time.perf_counter() - started, 3)
+    stage.name = "generate"
     started = time.perf_counter()
     generated = generate(loaded, model.tokenizer(check["trust_remote_code"]), model.job["max_new_tokens"])
     result["generated" if isinstance(generated, dict) else "not_generated"] = generated
@@ -350,7 +352,7 @@ def refuse_if_too_large(result: dict[str, Any], device: str, max_params: int | N
     memory = device_memory(device)
     if memory is not None and size > memory:
         raise Refused(
-            f"the model needs about {size / 2**30:.1f} GiB, more than the {memory / 2**30:.1f} GiB {device} has free"
+            f"the model needs about {size / 2**30:.1f} GiB, more than the {memory / 2**30:.1f} GiB free on {device}"
         )
 
 
@@ -389,6 +391,8 @@ def generate(loaded: Any, tokenizer: Any, max_new_tokens: int) -> dict[str, Any]
 
 
 def probe_input(loaded: Any, tokenizer: Any) -> tuple[dict[str, torch.Tensor], str] | None:
+    """The inputs for `generate` and how to describe them: text (token ids without a tokenizer), or
+    silence for a speech encoder."""
     config = loaded.config
     if loaded.main_input_name == "input_ids":
         text = SOURCE_SENTENCE if config.is_encoder_decoder else PROMPT
@@ -431,9 +435,9 @@ class _Collect(logging.Handler):
         self.into = into
 
     def emit(self, record: logging.LogRecord) -> None:
-        line = ANSI.sub("", record.getMessage()).strip().splitlines()
-        if line and line[0] not in self.into:
-            self.into.append(line[0])
+        lines = ANSI.sub("", record.getMessage()).strip().splitlines()
+        if lines and lines[0] not in self.into:
+            self.into.append(lines[0])
 
 
 @contextmanager
