@@ -6,47 +6,15 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
-import pytest
+from cli_runner import loadlint, write
 from hub_server import VALID_TOKEN, HubServer
 
 from loadlint.rules import ALL_RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-
-
-@pytest.fixture(scope="module")
-def hub():
-    with HubServer() as server:
-        yield server
-
-
-@pytest.fixture
-def env(tmp_path: Path, hub: HubServer) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "LOADLINT_"))}
-    environment.update(
-        HF_ENDPOINT=hub.endpoint,
-        HF_HOME=str(tmp_path / "hf-home"),
-        LOADLINT_CACHE_DIR=str(tmp_path / "loadlint-cache"),
-        HF_HUB_DISABLE_TELEMETRY="1",
-    )
-    return environment
-
-
-def loadlint(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "loadlint", *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=120, stdin=subprocess.DEVNULL,
-    )
-
-
-def write(folder: Path, name: str, source: str) -> Path:
-    path = folder / name
-    path.write_text(textwrap.dedent(source))
-    return path
 
 
 WRONG = (

@@ -6,7 +6,7 @@ import json
 import stat
 from pathlib import Path
 
-from test_cli import env, hub, loadlint, write  # noqa: F401  (fixtures)
+from cli_runner import loadlint, write
 
 WRONG_CLASS = (
     "from transformers import AutoModelForSeq2SeqLM\n"

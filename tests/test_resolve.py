@@ -334,12 +334,16 @@ def test_hub_facts(hub: HubServer) -> None:
     assert out[CHATGLM].model_type == "chatglm"
     assert ("AutoModelForCausalLM", "modeling_chatglm.ChatGLMForConditionalGeneration") in out[CHATGLM].auto_map
     assert out[MISTRAL].model_type == "mistral"  # downloaded config.json has no layer_types
-    # one model_info per ref; config.json only for the mistral
+    # one model_info per ref, then config.json once per ref for vocab_size: one GET, or the mistral's
+    # cached download (a HEAD and a GET); only the mistral's lands in the HF cache
     assert len(model_info_requests(hub)) == 5
-    downloads = [p for m, p, _ in hub.requests if m == "GET" and p.endswith("/config.json")]
-    assert downloads == [f"/{MISTRAL.model_id}/resolve/{out[MISTRAL].sha}/config.json"]
+    downloads = sorted(p for m, p, _ in hub.requests if m == "GET" and p.endswith("/config.json"))
+    assert downloads == sorted(f"/{ref.model_id}/resolve/{out[ref].sha}/config.json" for ref in out)
+    assert [p for m, p, _ in hub.requests if m == "HEAD"] == [f"/{MISTRAL.model_id}/resolve/{out[MISTRAL].sha}/config.json"]
+    assert len(hub.requests) == 11
+    assert (gpt2.vocab_size, out[T5].vocab_size, out[MISTRAL].vocab_size) == (50257, 32128, 32000)
     expand = model_info_requests(hub)[0][1].split("?", 1)[1]
-    for field in ("config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo"):
+    for field in ("config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo", "siblings"):
         assert f"expand={field}" in expand
 
 
@@ -484,7 +488,7 @@ def test_eight_refs_concurrently(hub: HubServer) -> None:
     start = time.monotonic()
     out = resolve_all(refs, settings(hub, use_facts_cache=False))
     elapsed = time.monotonic() - start
-    assert elapsed < 2  # the 10 requests one after the other would take 2.5 s
+    assert elapsed < 2  # the 18 requests one after the other would take 4.5 s
     assert list(out) == refs
     types = [out[r].model_type for r in refs]
     assert types == ["gpt2", "t5", "bart", "bert", "whisper", "qwen2", "phi", "ministral"]

@@ -16,15 +16,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from cli_runner import loadlint
 from hub_server import VALID_TOKEN, HubServer
 from tiny_models import CANARY, build_all, remote_code_folder
 
-from loadlint.engine import CheckOptions, extract_paths, resolve_sites, run_check, tables_for
+from loadlint.engine import CheckOptions, run_check
 from loadlint.extract import extract_file
 from loadlint.facts import ModelFacts, ModelRef, Span
 from loadlint.findings import CheckResult, Finding
 from loadlint.report.text import render_text
-from loadlint.resolve import ResolverSettings
+from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules.runtime_failure import RuntimeFailure
 from loadlint.runtime import RuntimeOptions, pool
 from loadlint.runtime.controller import observe, plan_site, progress_bar, replayed_keywords
@@ -67,6 +68,7 @@ def hub_repo(root: Path, repo_id: str, source: Path) -> None:
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory, tiny: dict[str, Path]):
+    """Overrides conftest's hub: the tiny models, served under the ids the tests use."""
     root = tmp_path_factory.mktemp("runtime-hub")
     hub_repo(root, "openai-community/gpt2", tiny["tiny-gpt2"])  # the id LL090's examples use
     hub_repo(root, "acme/tiny-bart", tiny["tiny-bart"])
@@ -74,23 +76,9 @@ def hub(tmp_path_factory: pytest.TempPathFactory, tiny: dict[str, Path]):
         yield server
 
 
-@pytest.fixture
-def env(tmp_path: Path, hub: HubServer) -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "LOADLINT_"))}
-    environment.update(
-        HF_ENDPOINT=hub.endpoint,
-        HF_HOME=str(tmp_path / "hf-home"),
-        LOADLINT_CACHE_DIR=str(tmp_path / "loadlint-cache"),
-        HF_HUB_DISABLE_TELEMETRY="1",
-    )
-    return environment
-
-
 def loadlint_json(*args: str, env: dict[str, str], cwd: Path) -> dict:
-    run = subprocess.run(
-        [sys.executable, "-m", "loadlint", "check", "--output-format", "json", *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=600, stdin=subprocess.DEVNULL,
-    )
+    """`loadlint check --output-format json ARGS` in `env` (conftest's, pointed at this module's hub)."""
+    run = loadlint("check", "--output-format", "json", *args, env=env, cwd=cwd)
     assert run.returncode in (0, 1), run.stdout + run.stderr
     return json.loads(run.stdout)
 
@@ -105,12 +93,10 @@ def by_call(report: dict) -> dict[int, dict[str, dict]]:
 
 def observe_script(path: Path, options: RuntimeOptions) -> list[dict]:
     """The `runtime` record of each call of a `script`, in order, through the API (no CLI, no rules)."""
-    check_options = CheckOptions(
-        paths=(str(path),), resolver=ResolverSettings(offline=True, use_facts_cache=False, cwd=path.parent)
-    )
-    tables = tables_for(check_options)
-    sites = extract_paths(check_options.paths, tables).sites
-    observations = observe(sites, resolve_sites(sites, check_options), tables, options)
+    sites = extract_file(str(path), path.read_bytes(), lambda name: True).sites
+    settings = ResolverSettings(offline=True, use_facts_cache=False, cwd=path.parent)
+    models = resolve_all([site.ref for site in sites if site.ref], settings)
+    observations = observe(sites, models, load_tables(), options)
     return [seen.runtime for _, seen in sorted(observations.items(), key=lambda item: item[0].span.line)]
 
 
@@ -262,9 +248,8 @@ def test_hub_weights_load_with_download_and_not_without(
     assert cached_only["observed"].endswith("not confirmable without --download")
     assert not any("safetensors" in path or path.startswith("/cdn/") for _, path, _ in hub.requests)
 
-    run = subprocess.run(
-        [sys.executable, "-m", "loadlint", "check", "--output-format", "json", "--runtime", "full", "--download",
-         "app.py"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, stdin=subprocess.DEVNULL,
+    run = loadlint(
+        "check", "--output-format", "json", "--runtime", "full", "--download", "app.py", env=env, cwd=tmp_path
     )
     downloaded = partial_load(json.loads(run.stdout))
     assert downloaded["confirmed"] is True and downloaded["load_report"]["unexpected_keys"] > 0

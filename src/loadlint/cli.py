@@ -9,7 +9,7 @@ import dataclasses
 import enum
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -63,9 +63,9 @@ def _root(
     """Check that code loading Hugging Face models uses a class that fits each model."""
 
 
-PathsArgument = Annotated[Optional[list[str]], typer.Argument(help="Files or folders to check [default: .]")]
+PathsArgument = Annotated[list[str] | None, typer.Argument(help="Files or folders to check [default: .]")]
 TransformersOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--transformers",
         help="The transformers package folder whose tables to use (the linted project's environment); "
@@ -73,13 +73,13 @@ TransformersOption = Annotated[
     ),
 ]
 LockfileOption = Annotated[
-    Optional[Path], typer.Option("--lockfile", help="The lockfile [default: the nearest loadlint.lock].")
+    Path | None, typer.Option("--lockfile", help="The lockfile [default: the nearest loadlint.lock].")
 ]
 TimeoutOption = Annotated[
-    Optional[float], typer.Option("--timeout", min=0.1, help="Seconds per Hub request [default: 10].")
+    float | None, typer.Option("--timeout", min=0.1, help="Seconds per Hub request [default: 10].")
 ]
 ConfigOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--config",
         help="Use this pyproject.toml or loadlint.toml for every file, instead of each file's nearest [tool.loadlint].",
@@ -97,10 +97,10 @@ FixOption = Annotated[bool, typer.Option("--fix", help="Apply safe fixes (and un
 def check(
     paths: PathsArgument = None,
     output_format: Annotated[
-        Optional[OutputFormat], typer.Option("--output-format", help="How to print the results [default: text].")
+        OutputFormat | None, typer.Option("--output-format", help="How to print the results [default: text].")
     ] = None,
     output_file: Annotated[
-        Optional[Path], typer.Option("--output-file", "-o", help="Write the report to this file instead of stdout.")
+        Path | None, typer.Option("--output-file", "-o", help="Write the report to this file instead of stdout.")
     ] = None,
     fix: FixOption = False,
     unsafe_fixes: Annotated[
@@ -120,14 +120,14 @@ def check(
         bool, typer.Option("--strict", help="Fail (exit 1) on unresolved ids instead of listing them as a note.")
     ] = False,
     select: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--select", metavar="CODES", help="Rules to run, replacing the configured selection "
                      "(codes, prefixes, names or ALL; comma-separated or repeated)."),
     ] = None,
     extend_select: Annotated[
-        Optional[list[str]], typer.Option("--extend-select", metavar="CODES", help="Rules to run as well.")
+        list[str] | None, typer.Option("--extend-select", metavar="CODES", help="Rules to run as well.")
     ] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="CODES", help="Rules not to run.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODES", help="Rules not to run.")] = None,
     config_file: ConfigOption = None,
     force_exclude: Annotated[
         bool, typer.Option("--force-exclude", help="Apply exclusions and .gitignore to paths named explicitly too.")
@@ -147,12 +147,12 @@ def check(
     transformers: TransformersOption = None,
     timeout: TimeoutOption = None,
     cache_ttl: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--cache-ttl", help="How long cached facts for a branch or tag stay fresh [default: 24h]."),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write loadlint's facts cache.")] = False,
     runtime: Annotated[
-        Optional[RuntimeMode],
+        RuntimeMode | None,
         typer.Option(
             "--runtime",
             help="Also confirm each finding in worker processes: meta builds the class on the meta device "
@@ -172,7 +172,7 @@ def check(
         int, typer.Option("--max-new-tokens", min=1, help="--runtime full: tokens to generate.")
     ] = 8,
     max_params: Annotated[
-        Optional[int], typer.Option("--max-params", min=1, help="--runtime full: refuse to load bigger models.")
+        int | None, typer.Option("--max-params", min=1, help="--runtime full: refuse to load bigger models.")
     ] = None,
     allow_remote_code: Annotated[
         bool, typer.Option("--allow-remote-code", help="--runtime: run repository code where the call trusts it.")
@@ -359,6 +359,6 @@ def list_rules() -> None:
 def main() -> None:
     try:
         app()
-    except Exception as exc:  # a crash is a one-line error with exit 2, never a traceback wall
+    except Exception as exc:  # noqa: BLE001  (a crash is a one-line error with exit 2, never a traceback wall)
         typer.echo(f"loadlint: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(EXIT_ERROR)

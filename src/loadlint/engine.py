@@ -173,7 +173,7 @@ def run_check(options: CheckOptions) -> CheckResult:
 
         texts = {file.path: decode(file.data).text for file in extraction.files if file.data is not None}
         result.findings = confirm(
-            result.findings, sites, models, tables, options.runtime, rules=options.rules, texts=texts
+            result.findings, sites, models, tables, options.runtime, rules=file_rules, texts=texts
         )
     return result
 

@@ -35,7 +35,9 @@ from loadlint.source import decode
 PREFILTER_TOKENS = (b"from_pretrained", b"pipeline")
 # An absolute transformers import at the start of a line (possibly indented, possibly in a docstring:
 # the ast gate sorts those out).  Files without one cannot hold a call site.
-IMPORT_LINE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+transformers\b|import[ \t]+[\w., \t]*\btransformers\b)", re.M)
+IMPORT_LINE = re.compile(
+    rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+transformers\b|import[ \t]+[\w., \t]*\btransformers\b)", re.M
+)
 PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
 ENV_DEFAULT_CALLS = frozenset({"os.environ.get", "os.getenv"})
 PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})

@@ -152,6 +152,8 @@ class ModelFacts:
 
     `source` names the resolver step that answered: "local", "lockfile", "facts-cache",
     "hf-cache" or "hub".  `auto_map` pairs an Auto class name with the repo code it names.
+    `has_chat_template` says whether the repo ships a chat template for its tokenizer and `vocab_size`
+    is config.json's; both are None when unknown, and an unknown fact never produces a finding.
     """
 
     ref: ModelRef
@@ -166,6 +168,8 @@ class ModelFacts:
     gated: bool = False
     tags: tuple[str, ...] = ()
     local_path: str | None = None
+    has_chat_template: bool | None = None
+    vocab_size: int | None = None
 
     @property
     def auto_map_classes(self) -> frozenset[str]:

@@ -9,7 +9,7 @@ imports libcst, so rules and reporters can use these types freely.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from loadlint.facts import Span
 
@@ -62,7 +62,7 @@ class SetKeyword:
     rename_from: str | None = None
 
 
-Operation = Union[ReplaceSpan, ImportName, DropUnusedImport, RemoveKeyword, SetKeyword]
+Operation = ReplaceSpan | ImportName | DropUnusedImport | RemoveKeyword | SetKeyword
 
 
 @dataclass(frozen=True, slots=True)

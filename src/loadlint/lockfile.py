@@ -18,6 +18,7 @@ Nothing here imports huggingface_hub.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -55,6 +56,8 @@ _FIELDS: dict[str, tuple[type, ...]] = {
     "pipeline_tag": (str,),
     "auto_model": (str,),
     "gated": (bool,),
+    "has_chat_template": (bool,),
+    "vocab_size": (int,),
 }
 
 
@@ -75,6 +78,8 @@ def facts_to_entry(facts: ModelFacts) -> dict[str, object]:
         "pipeline_tag": facts.pipeline_tag,
         "auto_model": facts.auto_model,
         "gated": facts.gated,
+        "has_chat_template": facts.has_chat_template,
+        "vocab_size": facts.vocab_size,
     }
     return {key: value for key, value in entry.items() if value is not None}
 
@@ -92,6 +97,8 @@ def entry_to_facts(entry: Mapping[str, object], *, where: str = "entry") -> Mode
     architectures = entry.get("architectures", [])
     if not all(isinstance(item, str) for item in architectures):  # type: ignore[union-attr]
         raise LockfileError(f"{where}: architectures must be a list of strings")
+    if isinstance(entry.get("vocab_size"), bool):
+        raise LockfileError(f"{where}: vocab_size must be an integer, not bool")
     auto_map = entry.get("auto_map", {})
     if not all(isinstance(value, str) for value in auto_map.values()):  # type: ignore[union-attr]
         raise LockfileError(f"{where}: auto_map values must be strings")
@@ -106,6 +113,8 @@ def entry_to_facts(entry: Mapping[str, object], *, where: str = "entry") -> Mode
         auto_model=entry.get("auto_model"),  # type: ignore[arg-type]
         sha=entry.get("sha"),  # type: ignore[arg-type]
         gated=entry.get("gated", False),  # type: ignore[arg-type]
+        has_chat_template=entry.get("has_chat_template"),  # type: ignore[arg-type]
+        vocab_size=entry.get("vocab_size"),  # type: ignore[arg-type]
     )
 
 
@@ -159,10 +168,8 @@ def write_lockfile(path: Path, facts: Iterable[ModelFacts]) -> None:
             f.write(text)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
@@ -182,7 +189,7 @@ def _toml_value(value: object) -> str:
 
 
 def _type_name(types: tuple[type, ...]) -> str:
-    return {str: "a string", bool: "a boolean", list: "an array", dict: "a table"}[types[0]]
+    return {str: "a string", bool: "a boolean", int: "an integer", list: "an array", dict: "a table"}[types[0]]
 
 
 def _one_line(exc: BaseException) -> str:

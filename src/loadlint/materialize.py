@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import itertools
 from collections.abc import Sequence
 
 import libcst as cst
@@ -167,7 +168,10 @@ class _KeywordEditor(cst.CSTTransformer):
         mine = [op for op in self.pending if op.call == span]
         for op in mine:
             self.pending.remove(op)
-            updated = _remove_keyword(updated, op.keyword) if isinstance(op, RemoveKeyword) else _set_keyword(updated, op)
+            if isinstance(op, RemoveKeyword):
+                updated = _remove_keyword(updated, op.keyword)
+            else:
+                updated = _set_keyword(updated, op)
         return updated
 
 
@@ -256,7 +260,7 @@ def diff_edits(old: str, new: str) -> list[Edit]:
 
 def _lines(text: str, starts: list[int]) -> list[str]:
     """The text's lines with their endings, split at "\n" only, as Python's tokenizer counts them."""
-    return [text[begin:end] for begin, end in zip(starts, starts[1:])]
+    return [text[begin:end] for begin, end in itertools.pairwise(starts)]
 
 
 def _is_word(char: str) -> bool:

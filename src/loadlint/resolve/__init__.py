@@ -104,10 +104,7 @@ def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[Mo
             cached = hub.from_hf_cache(ref, offline=offline)
             if cached is not None:
                 return cached
-            if cache is not None:
-                stale = cache.get(endpoint, ref, allow_stale=True)
-            else:
-                stale = None
+            stale = cache.get(endpoint, ref, allow_stale=True) if cache is not None else None
             if offline:
                 if stale is not None:  # an expired answer beats none when the Hub may not be asked
                     return stale
@@ -131,7 +128,9 @@ def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[Mo
     return {ref: results[ref] for ref in pending}
 
 
-def _take(refs: list[ModelRef], results: dict[ModelRef, Resolution], find: Callable[[ModelRef], Resolution | None]) -> list[ModelRef]:
+def _take(
+    refs: list[ModelRef], results: dict[ModelRef, Resolution], find: Callable[[ModelRef], Resolution | None]
+) -> list[ModelRef]:
     """Record the refs `find` answers; return the others."""
     left = []
     for ref in refs:

@@ -9,7 +9,10 @@ platformdirs.user_cache_dir("loadlint").  Format (version 1):
                   "facts": {"sha": "...", "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
                             "is_encoder_decoder": null, "auto_map": [["AutoConfig", "x.Config"]],
                             "pipeline_tag": "text-generation", "auto_model": "AutoModelForCausalLM",
-                            "gated": false, "tags": ["..."]}}]}
+                            "gated": false, "tags": ["..."], "has_chat_template": false,
+                            "vocab_size": 50257}}]}
+
+`has_chat_template` and `vocab_size` may be missing (entries written before they existed): unknown.
 
 An entry is keyed by (endpoint, id, revision).  One whose revision is a 40-hex commit never expires;
 any other stays fresh for the TTL, then is only used offline or when the Hub cannot be reached,
@@ -149,11 +152,25 @@ def _facts_to_dict(facts: ModelFacts) -> dict[str, object]:
         "auto_model": facts.auto_model,
         "gated": facts.gated,
         "tags": list(facts.tags),
+        "has_chat_template": facts.has_chat_template,
+        "vocab_size": facts.vocab_size,
     }
 
 
 def _opt_str(value: object) -> str | None:
     if value is None or isinstance(value, str):
+        return value
+    raise TypeError(value)
+
+
+def _opt_bool(value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise TypeError(value)
+
+
+def _opt_int(value: object) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     raise TypeError(value)
 
@@ -191,4 +208,6 @@ def _facts_from_dict(ref: ModelRef, data: object) -> ModelFacts:
         sha=_opt_str(data["sha"]),
         gated=data["gated"],
         tags=_str_tuple(data["tags"]),
+        has_chat_template=_opt_bool(data.get("has_chat_template")),
+        vocab_size=_opt_int(data.get("vocab_size")),
     )

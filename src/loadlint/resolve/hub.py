@@ -30,12 +30,13 @@ from loadlint.facts import ModelFacts, ModelRef, Unresolved, UnresolvedReason
 from loadlint.resolve.normalize import (
     ConfigError,
     ConfigFacts,
+    chat_template_presence,
     normalize_config,
     read_config_file,
 )
 
 DEFAULT_ENDPOINT = "https://huggingface.co"  # huggingface_hub.constants._HF_DEFAULT_ENDPOINT
-MODEL_INFO_EXPAND = ["config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo"]
+MODEL_INFO_EXPAND = ["config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo", "siblings"]
 CONFIG_NAME = "config.json"
 
 _COMMIT = re.compile(r"[0-9a-f]{40}")
@@ -104,7 +105,7 @@ def from_hf_cache(ref: ModelRef, *, offline: bool) -> ModelFacts | Unresolved | 
     except ConfigError as exc:
         return Unresolved(ref, "invalid-config", str(exc))
     sha = path.parent.name
-    return _facts(ref, "hf-cache", config, sha=sha if _COMMIT.fullmatch(sha) else None)
+    return _facts(ref, "hf-cache", config, sha=sha if _COMMIT.fullmatch(sha) else None, vocab_size=config.vocab_size)
 
 
 # -- step 5: the Hub ------------------------------------------------------------------------------
@@ -132,7 +133,8 @@ def _from_hub(ref: ModelRef, endpoint: str, token: str | None, timeout: float) -
         return _unresolved(ref, exc, endpoint, token, step="model_info")
 
     sha = info.sha if isinstance(info.sha, str) and info.sha else None
-    config = normalize_config(info.config if isinstance(info.config, dict) else {}, full=False)
+    hub_config = info.config if isinstance(info.config, dict) else {}
+    config = normalize_config(hub_config, full=False)
     # The Hub's `config` is a subset: no model_type (e.g. hidden for a gated repo without a token) or
     # a mistral that may really be a ministral (decided by `layer_types`) needs the real config.json.
     if config.model_type is None or config.model_type == "mistral":
@@ -140,6 +142,9 @@ def _from_hub(ref: ModelRef, endpoint: str, token: str | None, timeout: float) -
         if isinstance(fetched, Unresolved):
             return fetched
         config, sha = fetched
+        vocab_size = config.vocab_size
+    else:
+        vocab_size = _read_vocab_size(ref, sha, endpoint, token, timeout)
     transformers_info = info.transformers_info
     auto_model = getattr(transformers_info, "auto_model", None)
     if isinstance(transformers_info, dict):  # older huggingface_hub versions kept the raw dict
@@ -153,7 +158,36 @@ def _from_hub(ref: ModelRef, endpoint: str, token: str | None, timeout: float) -
         auto_model=auto_model if isinstance(auto_model, str) else None,
         gated=bool(info.gated),
         tags=tuple(tag for tag in info.tags or () if isinstance(tag, str)),
+        has_chat_template=_has_chat_template(info.siblings, hub_config.get("tokenizer_config")),
+        vocab_size=vocab_size,
     )
+
+
+def _has_chat_template(siblings: object, tokenizer_config: object) -> bool | None:
+    """From model_info alone: the file list, and the Hub's copy of tokenizer_config.json's keys
+    (`chat_template` among them).  Unknown when the list is hidden (a gated repo without a token)."""
+    if not isinstance(siblings, list):
+        return None
+    files = frozenset(name for sibling in siblings if isinstance(name := getattr(sibling, "rfilename", None), str))
+    return chat_template_presence(files, tokenizer_config if isinstance(tokenizer_config, dict) else None)
+
+
+def _read_vocab_size(ref: ModelRef, sha: str | None, endpoint: str, token: str | None, timeout: float) -> int | None:
+    """config.json's `vocab_size` (model_info's `config` lacks it), with one GET; None on any failure.
+
+    The file is not written to the HF cache: a cached config.json would answer later runs before the
+    Hub does, with fewer facts (no pipeline_tag, tags or chat template).
+    """
+    from huggingface_hub import get_session, hf_hub_url
+    from huggingface_hub.utils import build_hf_headers
+
+    url = hf_hub_url(ref.model_id, CONFIG_NAME, revision=sha or ref.revision, endpoint=endpoint)
+    try:
+        response = get_session().get(url, headers=build_hf_headers(token=token), timeout=timeout, follow_redirects=True)
+        data = response.json() if response.status_code == 200 else None
+    except Exception:  # noqa: BLE001 - vocab_size is optional: a failure leaves it unknown
+        return None
+    return normalize_config(data, full=True).vocab_size if isinstance(data, dict) else None
 
 
 def _download_config(
@@ -186,7 +220,8 @@ def _download_config(
     try:
         config = read_config_file(path)
     except ConfigError as exc:
-        return Unresolved(ref, "invalid-config", f"{ref.model_id}@{commit or ref.revision or 'main'}: " + _after_path(exc, path))
+        where = f"{ref.model_id}@{commit or ref.revision or 'main'}"
+        return Unresolved(ref, "invalid-config", f"{where}: " + _after_path(exc, path))
     return config, commit
 
 
@@ -221,6 +256,8 @@ def _facts(
     auto_model: str | None = None,
     gated: bool = False,
     tags: tuple[str, ...] = (),
+    has_chat_template: bool | None = None,
+    vocab_size: int | None = None,
 ) -> ModelFacts:
     return ModelFacts(
         ref=ref,
@@ -234,6 +271,8 @@ def _facts(
         sha=sha,
         gated=gated,
         tags=tags,
+        has_chat_template=has_chat_template,
+        vocab_size=vocab_size,
     )
 
 
@@ -263,7 +302,9 @@ def classify(
     if isinstance(exc, errors.RevisionNotFoundError):
         return "not-found", f"no revision {ref.revision or 'main'!r} in {ref.model_id}"
     if isinstance(exc, errors.RepositoryNotFoundError):
-        return "not-found", f"no model repository {ref.model_id} on {endpoint} (or it is private and no valid token was sent)"
+        return "not-found", (
+            f"no model repository {ref.model_id} on {endpoint} (or it is private and no valid token was sent)"
+        )
     if isinstance(exc, errors.DisabledRepoError):
         return "not-found", f"repository {ref.model_id} is disabled"
     if isinstance(exc, errors.LocalEntryNotFoundError):

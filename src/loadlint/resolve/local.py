@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
 from loadlint.facts import ModelFacts, ModelRef, Unresolved
-from loadlint.resolve.normalize import ConfigError, read_config_file
+from loadlint.resolve.normalize import (
+    TOKENIZER_CONFIG_NAME,
+    ConfigError,
+    chat_template_presence,
+    read_config_file,
+)
 
 # huggingface_hub/utils/_validators.py REPO_ID_REGEX, plus its "--", ".." and ".git" checks
 _REPO_ID = re.compile(r"(\b[\w\-.]{1,96}\b/)?\b[\w\-.]{1,96}\b", re.ASCII)
@@ -57,4 +63,22 @@ def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
         is_encoder_decoder=facts.is_encoder_decoder,
         auto_map=facts.auto_map,
         local_path=str(path.resolve()),
+        has_chat_template=_has_chat_template(path),
+        vocab_size=facts.vocab_size,
     )
+
+
+def _has_chat_template(folder: Path) -> bool | None:
+    """Whether the folder's tokenizer files carry a chat template; None when they cannot be read."""
+    try:
+        files = frozenset(entry.name for entry in folder.iterdir())
+        tokenizer_config = (
+            json.loads((folder / TOKENIZER_CONFIG_NAME).read_text(encoding="utf-8"))
+            if TOKENIZER_CONFIG_NAME in files
+            else None
+        )
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if TOKENIZER_CONFIG_NAME in files and not isinstance(tokenizer_config, dict):
+        return None
+    return chat_template_presence(files, tokenizer_config)

@@ -23,6 +23,27 @@ class ConfigFacts:
     architectures: tuple[str, ...] = ()
     auto_map: tuple[tuple[str, str], ...] = ()
     is_encoder_decoder: bool | None = None
+    vocab_size: int | None = None
+
+
+# Where a tokenizer finds its chat template besides tokenizer_config.json's `chat_template` key
+# (transformers' tokenization_utils_base: CHAT_TEMPLATE_FILE, CHAT_TEMPLATE_DIR; processors' file).
+CHAT_TEMPLATE_FILES = frozenset({"chat_template.jinja", "chat_template.json"})
+CHAT_TEMPLATE_DIR = "additional_chat_templates"
+TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
+
+
+def chat_template_presence(files: frozenset[str], tokenizer_config: Mapping[str, object] | None) -> bool | None:
+    """Whether a repo whose complete file list is `files` ships a chat template; None when unknown.
+
+    `tokenizer_config` is tokenizer_config.json's content (or the Hub's copy of its keys), None when
+    it was not read: a tokenizer_config.json that is listed but unread leaves the answer unknown.
+    """
+    if any(name in CHAT_TEMPLATE_FILES or name.split("/")[0] == CHAT_TEMPLATE_DIR for name in files):
+        return True
+    if tokenizer_config is not None:
+        return bool(tokenizer_config.get("chat_template"))
+    return None if TOKENIZER_CONFIG_NAME in files else False
 
 
 def normalize_config(config: Mapping[str, object], *, full: bool) -> ConfigFacts:
@@ -39,11 +60,13 @@ def normalize_config(config: Mapping[str, object], *, full: bool) -> ConfigFacts
         # transformers/models/auto/configuration_auto.py: mistral with layer_types loads as ministral
         model_type = "ministral"
     is_encoder_decoder = config.get("is_encoder_decoder") if full else None
+    vocab_size = config.get("vocab_size")
     return ConfigFacts(
         model_type=model_type,
         architectures=_architectures(config.get("architectures")),
         auto_map=_auto_map(config.get("auto_map")),
         is_encoder_decoder=is_encoder_decoder if isinstance(is_encoder_decoder, bool) else None,
+        vocab_size=vocab_size if isinstance(vocab_size, int) and not isinstance(vocab_size, bool) else None,
     )
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule, describe
-from loadlint.tables import Tables
 
 
 class RuntimeFailure(Rule):
@@ -63,10 +61,6 @@ class RuntimeFailure(Rule):
         'from transformers import AutoModelForCausalLM\n'
         'AutoModelForCausalLM.from_pretrained("openai-community/gpt2", n_head=5)\n',
     )
-
-    def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
-        """Static checking has nothing to say: the runtime step reports this rule."""
-        yield from ()
 
     def failure(self, site: CallSite, model: ModelFacts | None, error: str, runtime: dict) -> Finding:
         """The finding for a call whose runtime check raised `error` (its first line)."""

@@ -87,7 +87,9 @@ class WrongAutoClass(Rule):
         ):
             return
         suggestion = semantics.suggest_auto_class(tables, model)
-        fix = switch_class(site, suggestion, _applicability(tables, site.loader, model, suggestion)) if suggestion else None
+        fix = None
+        if suggestion:
+            fix = switch_class(site, suggestion, _applicability(tables, site.loader, model, suggestion))
         yield self.finding(
             site,
             model,

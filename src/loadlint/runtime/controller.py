@@ -323,13 +323,15 @@ def confirm(
     tables: Tables,
     options: RuntimeOptions,
     *,
-    rules: Sequence[Rule] = ALL_RULES,
+    rules: Mapping[str, Sequence[Rule]] | None = None,
     texts: Mapping[str, str] | None = None,
 ) -> list[Finding]:
-    """The findings with `runtime` set, plus LL090 findings (when LL090 is among `rules`), sorted.
+    """The findings with `runtime` set, plus LL090 findings, sorted.
 
-    `texts` (path -> source) lets `# noqa: LL090` comments apply.  A failure of the runtime step
-    itself never loses the static findings: they come back with a `runtime` that says what failed.
+    `rules` (path -> the rules that ran on that file; default: all) decides where LL090 is reported
+    and what counts as flagged; `texts` (path -> source) lets `# noqa: LL090` comments apply.  A
+    failure of the runtime step itself never loses the static findings: they come back with a
+    `runtime` that says what failed.
     """
     try:
         observations = observe(sites, models, tables, options, findings)
@@ -346,8 +348,7 @@ def confirm(
             else observations[site].for_finding(RULES_BY_CODE.get(finding.code), suggested_class(finding, tables))
         )
         confirmed.append(dataclasses.replace(finding, runtime=runtime))
-    if any(rule.code == RuntimeFailure.code for rule in rules):
-        confirmed += runtime_failures(observations, models, tables, rules, texts or {})
+    confirmed += runtime_failures(observations, models, tables, rules or {}, texts or {})
     return sorted(confirmed, key=Finding.sort_key)
 
 
@@ -355,19 +356,22 @@ def runtime_failures(
     observations: Mapping[CallSite, Observation],
     models: Mapping[ModelRef, ModelFacts | Unresolved],
     tables: Tables,
-    rules: Sequence[Rule],
+    rules: Mapping[str, Sequence[Rule]],
     texts: Mapping[str, str],
 ) -> list[Finding]:
     """LL090 for each call whose load raised and that no static rule flags, suppressed or not (a
-    `# noqa: LL001` means the user knows), less those a `# noqa: LL090`-style comment silences."""
-    static_rules = [rule for rule in rules if not rule.runtime_only]
-    rule = RuntimeFailure()
+    `# noqa: LL001` means the user knows), where LL090 runs, less what a comment silences."""
+    failure = RuntimeFailure()
     by_path: dict[str, list[Finding]] = {}
     for site, seen in observations.items():
+        ran = rules.get(site.path, ALL_RULES)
+        if not seen.failed or not any(rule.code == failure.code for rule in ran):
+            continue
         model = _facts(models, site)
-        if seen.failed and not any(found for static in static_rules for found in static.check(site, model, tables)):
-            failure = rule.failure(site, model, seen.runtime["observed"], seen.runtime)
-            by_path.setdefault(site.path, []).append(failure)
+        if not any(found for rule in ran if not rule.runtime_only for found in rule.check(site, model, tables)):
+            by_path.setdefault(site.path, []).append(
+                failure.failure(site, model, seen.runtime["observed"], seen.runtime)
+            )
     kept: list[Finding] = []
     for path, failures in by_path.items():
         text = texts.get(path)
