@@ -128,7 +128,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
 
     from loadlint.discover import python_files
     from loadlint.engine import loader_predicate
-    from loadlint.extract import PREFILTER_TOKENS, extract_file, may_load_models
+    from loadlint.extract import extract_file, may_load_models, passes_byte_prefilter
     from loadlint.source import decode
     from loadlint.tables import load_tables
 
@@ -180,7 +180,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
             )
         elif report.error:
             counts["errors"] += 1
-        elif not any(token in data for token in PREFILTER_TOKENS):
+        elif not passes_byte_prefilter(data):
             counts["byte_skipped"] += 1
             seconds["byte_skipped"] += t2 - t1
         else:

@@ -339,7 +339,8 @@ def test_hub_facts(hub: HubServer) -> None:
     assert len(model_info_requests(hub)) == 5
     downloads = sorted(p for m, p, _ in hub.requests if m == "GET" and p.endswith("/config.json"))
     assert downloads == sorted(f"/{ref.model_id}/resolve/{out[ref].sha}/config.json" for ref in out)
-    assert [p for m, p, _ in hub.requests if m == "HEAD"] == [f"/{MISTRAL.model_id}/resolve/{out[MISTRAL].sha}/config.json"]
+    heads = [p for m, p, _ in hub.requests if m == "HEAD"]
+    assert heads == [f"/{MISTRAL.model_id}/resolve/{out[MISTRAL].sha}/config.json"]
     assert len(hub.requests) == 11
     assert (gpt2.vocab_size, out[T5].vocab_size, out[MISTRAL].vocab_size) == (50257, 32128, 32000)
     expand = model_info_requests(hub)[0][1].split("?", 1)[1]

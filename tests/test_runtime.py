@@ -274,10 +274,10 @@ def test_runtime_failure_examples_run_for_real(tmp_path: Path, env: dict[str, st
 # -- isolation: time limits, dead workers, the static result ------------------------------------------
 
 
-def run_fake_worker(program: str, timeout: float = 2.0) -> pool.JobOutcome:
+def run_fake_worker(program: str, timeout: float = 10) -> pool.JobOutcome:
     job = {"checks": [{"key": "0"}, {"key": "1"}]}
     (outcome,) = pool.run_jobs([job], env=dict(os.environ), timeout=timeout, workers=1,
-                               command=(sys.executable, "-c", textwrap.dedent(program)))
+                               command=(sys.executable, "-c", program))
     return outcome
 
 
@@ -301,9 +301,9 @@ def test_time_limits_apply_to_the_start_and_to_each_job() -> None:
     slow_start = run_fake_worker("import time\ntime.sleep(30)\n", timeout=1)
     assert slow_start.failure_kind == "timeout"
     assert slow_start.failure == "the runtime worker did not start within 1 s (--runtime-timeout) and was stopped"
-    slow_job = run_fake_worker(READY + "sys.stdin.readline()\ntime.sleep(30)\n", timeout=1)
-    assert slow_job.failure == "the runtime worker did not finish within 1 s (--runtime-timeout) and was stopped"
-    assert slow_job.seconds < 10
+    slow_job = run_fake_worker(READY + "sys.stdin.readline()\ntime.sleep(60)\n", timeout=3)
+    assert slow_job.failure == "the runtime worker did not finish within 3 s (--runtime-timeout) and was stopped"
+    assert slow_job.seconds < 30
 
 
 def test_the_static_result_survives_a_runtime_that_cannot_finish(
@@ -340,6 +340,7 @@ def test_runtime_without_the_extra_exits_two(tmp_path: Path) -> None:
 
 def test_what_a_check_passes_on_and_what_it_never_does() -> None:
     source = (
+        "from huggingface_hub import hf_hub_download\n"
         "from transformers import AutoModel, AutoTokenizer, pipeline\n"
         'AutoModel.from_pretrained("m", token="hf_abcdefghijkl", device_map="auto", attn_implementation="sdpa",\n'
         '                          use_auth_token="hf_abcdefghijkl", num_labels=3, trust_remote_code=True, **extra)\n'
@@ -347,6 +348,7 @@ def test_what_a_check_passes_on_and_what_it_never_does() -> None:
         'AutoModel.from_pretrained("m")\n'
         'AutoTokenizer.from_pretrained("m")\n'
         'pipeline(model="m")\n'
+        'hf_hub_download("m", "config.json")\n'
     )
     sites = extract_file("app.py", source.encode(), lambda name: True).sites
     assert replayed_keywords(sites[0]) == {"attn_implementation": "sdpa", "num_labels": 3}
@@ -367,6 +369,7 @@ def test_what_a_check_passes_on_and_what_it_never_does() -> None:
     assert plan(2, None) == "the model id was not resolved"
     assert plan(3, plain) == "`AutoTokenizer` does not load a model"
     assert plan(4, plain) == "the pipeline task is not known statically"
+    assert plan(5, plain) == "`hf_hub_download` does not load a model"
 
 
 def test_text_report_line_under_a_finding() -> None:

@@ -198,7 +198,7 @@ def check_file(
     unjudgeable = frozenset(
         line
         for site in sites
-        if _facts(models, site) is None
+        if site.loads_model and _facts(models, site) is None
         for line in range(site.span.line, site.span.end_line + 1)
     )
     findings = apply_suppressions(
@@ -305,10 +305,13 @@ def check_uses(
 def unresolved_uses(
     sites: Sequence[CallSite], resolved: dict[ModelRef, ModelFacts | Unresolved]
 ) -> list[UnresolvedUse]:
-    """One entry per id that failed (at its first use), and one per call whose id is dynamic."""
+    """One entry per id that failed (at its first use), and one per call whose id is dynamic; calls
+    that load no model (downloads, datasets) are never resolved, so never unresolved."""
     uses: list[UnresolvedUse] = []
     seen: set[ModelRef] = set()
     for site in sites:
+        if not site.loads_model:
+            continue
         if site.ref is None:
             if site.model_expr is not None or site.revision_dynamic:
                 what = f"`{site.model_expr}`" if site.model_id is None else "the revision"

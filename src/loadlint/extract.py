@@ -1,11 +1,13 @@
 """Find the model-loading calls in one file and read their arguments as constants.
 
 A file goes through three gates, cheapest first, so most files never reach libcst:
-1. bytes: no `from_pretrained` and no `pipeline` -> skipped unread;
-2. stdlib `ast` (about 8x cheaper than libcst): no absolute `transformers` import, or no call that
-   could load a model -> skipped;
-3. libcst with scope analysis: the calls whose callee really names a transformers class (through
-   `import ... as`, module attributes, shadowing) become `CallSite` records.
+1. bytes: for no library (transformers, huggingface_hub, datasets) both an import line and the name
+   of one of its loading calls (`from_pretrained`, `pipeline`, `hf_hub_download`, `snapshot_download`,
+   `load_dataset`) -> skipped unread;
+2. stdlib `ast` (about 8x cheaper than libcst): no such call rooted in an absolute import of its
+   library -> skipped;
+3. libcst with scope analysis: the calls whose callee really names a transformers class or one of
+   those functions (through `import ... as`, module attributes, shadowing) become `CallSite` records.
 
 Arguments are evaluated statically: literals, names bound once, parameter defaults, class attributes,
 f-strings, `+`, `.format`, `os.environ.get`/`os.getenv` defaults and argparse defaults read back
@@ -29,14 +31,48 @@ from libcst.metadata import (
     ScopeProvider,
 )
 
-from loadlint.facts import Argument, CallSite, FileReport, Keyword, Span, UseKind, UseSite
+from loadlint.facts import Argument, CallKind, CallSite, FileReport, Keyword, Span, UseKind, UseSite
 from loadlint.source import decode
 
-PREFILTER_TOKENS = (b"from_pretrained", b"pipeline")
-# An absolute transformers import at the start of a line (possibly indented, possibly in a docstring:
-# the ast gate sorts those out).  Files without one cannot hold a call site.
-IMPORT_LINE = re.compile(
-    rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+transformers\b|import[ \t]+[\w., \t]*\btransformers\b)", re.M
+
+@dataclass(frozen=True)
+class HubFunction:
+    """A download function Bandit's B615 judges besides `from_pretrained`: its library, the kind of
+    call site it makes and the keyword that names its repo (else the first positional argument)."""
+
+    library: str
+    kind: CallKind
+    repo_keyword: str
+
+
+HUB_FUNCTIONS: dict[str, HubFunction] = {
+    "hf_hub_download": HubFunction("huggingface_hub", "hub_download", "repo_id"),
+    "snapshot_download": HubFunction("huggingface_hub", "hub_download", "repo_id"),
+    "load_dataset": HubFunction("datasets", "dataset", "path"),
+}
+
+
+def _calls_by_library() -> dict[str, frozenset[str]]:
+    calls: dict[str, set[str]] = {"transformers": {"from_pretrained", "pipeline"}}
+    for name, function in HUB_FUNCTIONS.items():
+        calls.setdefault(function.library, set()).add(name)
+    return {library: frozenset(names) for library, names in calls.items()}
+
+
+def _import_line(library: str) -> re.Pattern[bytes]:
+    """An absolute import of `library` at the start of a line (possibly indented, possibly in a
+    docstring: the ast gate sorts those out)."""
+    name = re.escape(library).encode()
+    return re.compile(
+        rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+" + name + rb"\b|import[ \t]+[\w., \t]*\b" + name + rb"\b)", re.M
+    )
+
+
+# The calls (attributes, or functions imported by name) that can make a call site, per library.
+LIBRARY_CALLS = _calls_by_library()
+# A file can hold a call site only if, for one library, it names one of its calls and imports it.
+PREFILTER: tuple[tuple[tuple[bytes, ...], re.Pattern[bytes]], ...] = tuple(
+    (tuple(name.encode() for name in sorted(names)), _import_line(library)) for library, names in LIBRARY_CALLS.items()
 )
 PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
 ENV_DEFAULT_CALLS = frozenset({"os.environ.get", "os.getenv"})
@@ -57,29 +93,42 @@ class NotConstant(Exception):
 
 
 def may_load_models(tree: ast.Module) -> bool:
-    """Cheap stdlib check: a `from_pretrained` or `pipeline` call rooted in a transformers import.
+    """Cheap stdlib check: a loading call rooted in an absolute import of its library.
 
-    `M.from_pretrained(...)`, `tf.AutoModel.from_pretrained(...)`, `tf.pipeline(...)` and
-    `make_pipeline(...)` qualify when `M`, `tf`, `make_pipeline` come from an absolute transformers
-    import; `model.from_pretrained` on anything else does not.  Shadowing is left to libcst.
+    `M.from_pretrained(...)`, `tf.AutoModel.from_pretrained(...)`, `tf.pipeline(...)`,
+    `make_pipeline(...)`, `hh.snapshot_download(...)` and `ld(...)` qualify when `M`, `tf`,
+    `make_pipeline`, `hh`, `ld` come from an absolute import of the library the call belongs to
+    (`LIBRARY_CALLS`); `model.from_pretrained` on anything else does not.  Shadowing is left to libcst.
     """
-    imported: set[str] = set()
-    pipeline_names: set[str] = set()
+    roots: dict[str, set[str]] = defaultdict(set)  # library -> the names its imports bind
+    functions: set[str] = set()  # names bound to a loading function (`pipeline`, `load_dataset`)
     calls: list[ast.expr] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imported.update((a.asname or a.name).split(".")[0] for a in node.names if _is_transformers_module(a.name))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_transformers_module(node.module or ""):
-            imported.update(a.asname or a.name for a in node.names)
-            pipeline_names.update(a.asname or a.name for a in node.names if a.name == "pipeline")
+            for alias in node.names:
+                library = _library_of(alias.name)
+                if library is not None:
+                    roots[library].add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            library = _library_of(node.module or "")
+            if library is None:
+                continue
+            names = LIBRARY_CALLS[library]
+            roots[library].update(a.asname or a.name for a in node.names)
+            functions.update(a.asname or a.name for a in node.names if a.name in names)
+            if any(a.name == "*" for a in node.names):
+                functions.update(names)
         elif isinstance(node, ast.Call):
             calls.append(node.func)
-    if "*" in imported:  # `from transformers import *` binds `pipeline` too
-        pipeline_names.add("pipeline")
     return any(
-        (isinstance(func, ast.Attribute) and func.attr in ("from_pretrained", "pipeline")
-         and (_root_name(func) in imported or "*" in imported))
-        or (isinstance(func, ast.Name) and func.id in pipeline_names)
+        (isinstance(func, ast.Name) and func.id in functions)
+        or (
+            isinstance(func, ast.Attribute)
+            and any(
+                func.attr in LIBRARY_CALLS[library] and (_root_name(func) in names or "*" in names)
+                for library, names in roots.items()
+            )
+        )
         for func in calls
     )
 
@@ -91,13 +140,27 @@ def _root_name(func: ast.expr) -> str | None:
 
 
 def _is_transformers_module(name: str) -> bool:
-    return name == "transformers" or name.startswith("transformers.")
+    return _library_of(name) == "transformers"
+
+
+def _library_of(module: str) -> str | None:
+    """The library of `LIBRARY_CALLS` that a module (or a name imported from one) belongs to."""
+    library = module.partition(".")[0]
+    return library if library in LIBRARY_CALLS else None
+
+
+def passes_byte_prefilter(data: bytes) -> bool:
+    """For some library, the file names one of its loading calls and has a line importing it."""
+    return any(
+        any(token in data for token in tokens) and import_line.search(data) is not None
+        for tokens, import_line in PREFILTER
+    )
 
 
 def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> FileReport:
     """Run the three gates over one file's bytes; errors become the report's one-line `error`."""
     report = FileReport(path)
-    if not any(token in data for token in PREFILTER_TOKENS) or not IMPORT_LINE.search(data):
+    if not passes_byte_prefilter(data):
         return report
     try:
         source = decode(data).text
@@ -163,7 +226,7 @@ class _Collector(cst.CSTVisitor):
         self.classes: dict[cst.ClassDef, _ClassInfo] = {}
         self.class_stack: list[cst.ClassDef] = []
         self.function_depth: list[int] = [0]
-        self.candidates: list[tuple[cst.Call, str, cst.ClassDef | None]] = []
+        self.candidates: list[tuple[cst.Call, CallKind, str, cst.ClassDef | None]] = []  # call, kind, loader, class
         self.sites: list[CallSite] = []
         # for following loaded objects to their uses (`_Flow`)
         self.function_names: list[str] = []
@@ -230,12 +293,15 @@ class _Collector(cst.CSTVisitor):
             return
         if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
             loader = self._transformers_name(func.value)
-            if loader is not None and self.is_loader(loader):
-                self.candidates.append((node, loader, self._current_class()))
+            if loader is not None:
+                kind: CallKind = "from_pretrained" if self.is_loader(loader) else "hub_download"
+                self.candidates.append((node, kind, loader, self._current_class()))
             return
         qualified = self._qualified_names(func)
         if qualified & PIPELINE_NAMES:
-            self.candidates.append((node, "pipeline", self._current_class()))
+            self.candidates.append((node, "pipeline", "pipeline", self._current_class()))
+        elif (function := _hub_function(qualified)) is not None:
+            self.candidates.append((node, HUB_FUNCTIONS[function].kind, function, self._current_class()))
         elif isinstance(func, cst.Name | cst.Attribute):
             self.use_candidates.append((node, self._current_class()))
 
@@ -267,24 +333,25 @@ class _Collector(cst.CSTVisitor):
     # --- records -----------------------------------------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
         """Evaluate the calls once every binding in the file is known (metadata is still set)."""
-        self.sites = [self._call_site(call, loader, klass) for call, loader, klass in self.candidates]
-        self.uses = _Flow(self, {call: site for (call, _, _), site in zip(self.candidates, self.sites)}).uses()
+        self.sites = [self._call_site(call, kind, loader, klass) for call, kind, loader, klass in self.candidates]
+        # Only model loads are followed to their uses: no rule judges what a download returns.
+        loads = {call: site for (call, *_), site in zip(self.candidates, self.sites) if site.loads_model}
+        self.uses = _Flow(self, loads).uses()
 
-    def _call_site(self, call: cst.Call, loader: str, klass: cst.ClassDef | None) -> CallSite:
+    def _call_site(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> CallSite:
         evaluator = _Evaluator(self, klass)
         positional = [a for a in call.args if a.keyword is None and not a.star]
         keywords = {_keyword(a): a.value for a in call.args if a.keyword is not None}
-        if loader == "pipeline":
-            kind = "pipeline"
+        first = positional[0].value if positional else None
+        task_node = None
+        loader_node: cst.CSTNode = call.func
+        if kind == "pipeline":
             model_node = keywords.get("model", positional[1].value if len(positional) > 1 else None)
-            task_node = keywords.get("task", positional[0].value if positional else None)
-            loader_node: cst.CSTNode = call.func
+            task_node = keywords.get("task", first)
+        elif loader in HUB_FUNCTIONS:
+            model_node = keywords.get(HUB_FUNCTIONS[loader].repo_keyword, first)
         else:
-            kind = "from_pretrained"
-            model_node = keywords.get(
-                "pretrained_model_name_or_path", positional[0].value if positional else None
-            )
-            task_node = None
+            model_node = keywords.get("pretrained_model_name_or_path", first)
             assert isinstance(call.func, cst.Attribute)
             loader_node = call.func.value
         model_id, model_expr = evaluator.string_or_none(model_node)
@@ -314,6 +381,16 @@ class _Collector(cst.CSTVisitor):
             position.end.line,
             position.end.column + 1,
         )
+
+
+def _hub_function(qualified_names: set[str]) -> str | None:
+    """The `HUB_FUNCTIONS` entry a callee's qualified names reach inside its own library, if any."""
+    for name in qualified_names:
+        library, _, rest = name.partition(".")
+        function = rest.rpartition(".")[2]
+        if function in HUB_FUNCTIONS and HUB_FUNCTIONS[function].library == library:
+            return function
+    return None
 
 
 def _keyword(arg: cst.Arg) -> str | None:

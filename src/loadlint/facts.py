@@ -21,7 +21,11 @@ UnresolvedReason = Literal[
 ]
 UNRESOLVED_REASONS: tuple[str, ...] = UnresolvedReason.__args__  # type: ignore[attr-defined]
 
-CallKind = Literal["from_pretrained", "pipeline"]
+# "from_pretrained" and "pipeline" load a model; the other kinds are Hub downloads that only LL031
+# judges, so nothing resolves them: "hub_download" is `from_pretrained` on any other transformers class
+# (GenerationConfig, processors), `hf_hub_download` or `snapshot_download`; "dataset" is `load_dataset`.
+CallKind = Literal["from_pretrained", "pipeline", "hub_download", "dataset"]
+MODEL_LOAD_KINDS: frozenset[str] = frozenset({"from_pretrained", "pipeline"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +50,12 @@ class Keyword:
 
 @dataclass(frozen=True, slots=True)
 class CallSite:
-    """One model-loading call found in a file.
+    """One model-loading call (or other Hub download, see `CallKind`) found in a file.
 
     `loader` is the transformers name the call resolves to (through aliases and module
-    attributes), e.g. "AutoModelForCausalLM", "GPT2LMHeadModel" or "pipeline".
-    `model_id` is None when the id is not a constant; `model_expr` then says what was there.
+    attributes), e.g. "AutoModelForCausalLM", "GPT2LMHeadModel" or "pipeline"; for a download
+    function, its name ("hf_hub_download", "load_dataset").  `model_id` (the repo id) is None
+    when the id is not a constant; `model_expr` then says what was there.
     """
 
     path: str
@@ -71,9 +76,13 @@ class CallSite:
         return next((k for k in self.keywords if k.name == name), None)
 
     @property
+    def loads_model(self) -> bool:
+        return self.kind in MODEL_LOAD_KINDS
+
+    @property
     def ref(self) -> ModelRef | None:
-        """The id and revision to resolve, or None when either is dynamic."""
-        if self.model_id is None or self.revision_dynamic:
+        """The id and revision to resolve, or None when either is dynamic or the call loads no model."""
+        if self.model_id is None or self.revision_dynamic or not self.loads_model:
             return None
         return ModelRef(self.model_id, self.revision)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from loadlint.rules._base import Rule
+from loadlint.rules.chat_template_missing import ChatTemplateMissing
 from loadlint.rules.chat_template_output import ChatTemplateOutputAsTensor
 from loadlint.rules.decoder_only_right_padding import DecoderOnlyRightPadding
 from loadlint.rules.deprecated_torch_dtype import DeprecatedTorchDtype
@@ -17,6 +18,7 @@ from loadlint.rules.remote_code_unpinned import RemoteCodeUnpinned
 from loadlint.rules.removed_auto_class import RemovedAutoClass
 from loadlint.rules.removed_loading_kwarg import RemovedLoadingKwarg
 from loadlint.rules.runtime_failure import RuntimeFailure
+from loadlint.rules.tokenizer_model_mismatch import TokenizerModelMismatch
 from loadlint.rules.unknown_model_type import UnknownModelType
 from loadlint.rules.unpinned_revision import UnpinnedRevision
 from loadlint.rules.unused_suppression import UnusedSuppression
@@ -32,6 +34,8 @@ ALL_RULES: tuple[Rule, ...] = (
     PipelineTaskMismatch(),
     GenerateWithoutLmHead(),
     DecoderOnlyRightPadding(),
+    ChatTemplateMissing(),
+    TokenizerModelMismatch(),
     ChatTemplateOutputAsTensor(),
     GenerateLength(),
     RemovedLoadingKwarg(),

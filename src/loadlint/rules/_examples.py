@@ -1,7 +1,8 @@
 """The model facts the rules' VALID/INVALID examples are checked against.
 
 Each entry carries the real config fields of a real public model (model_type, architectures,
-is_encoder_decoder, auto_map) and its Hub card data (pipeline_tag, transformersInfo.auto_model),
+is_encoder_decoder, auto_map, vocab_size), its Hub card data (pipeline_tag, transformersInfo.auto_model)
+and whether its tokenizer files carry a chat template,
 so the examples show what `loadlint check` says about that model, without a network.
 """
 
@@ -18,11 +19,14 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
     m.ref.model_id: m
     for m in (
         _model("openai-community/gpt2", "gpt2", "GPT2LMHeadModel", is_encoder_decoder=None,
-               pipeline_tag="text-generation", auto_model="AutoModelForCausalLM"),
+               pipeline_tag="text-generation", auto_model="AutoModelForCausalLM",
+               has_chat_template=False, vocab_size=50257),
         _model("Qwen/Qwen2.5-0.5B-Instruct", "qwen2", "Qwen2ForCausalLM",
-               pipeline_tag="text-generation", auto_model="AutoModelForCausalLM"),
+               pipeline_tag="text-generation", auto_model="AutoModelForCausalLM",
+               has_chat_template=True, vocab_size=151936),
         _model("google-t5/t5-small", "t5", "T5ForConditionalGeneration", is_encoder_decoder=True,
-               pipeline_tag="translation", auto_model="AutoModelForSeq2SeqLM"),
+               pipeline_tag="translation", auto_model="AutoModelForSeq2SeqLM",
+               has_chat_template=False, vocab_size=32128),
         _model("facebook/bart-large-cnn", "bart", "BartForConditionalGeneration", is_encoder_decoder=True,
                pipeline_tag="summarization", auto_model="AutoModelForSeq2SeqLM"),
         _model("Helsinki-NLP/opus-mt-en-de", "marian", "MarianMTModel", is_encoder_decoder=True,
@@ -30,7 +34,8 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
         _model("openai/whisper-tiny", "whisper", "WhisperForConditionalGeneration", is_encoder_decoder=True,
                pipeline_tag="automatic-speech-recognition", auto_model="AutoModelForSpeechSeq2Seq"),
         _model("google-bert/bert-base-uncased", "bert", "BertForMaskedLM",
-               pipeline_tag="fill-mask", auto_model="AutoModelForMaskedLM"),
+               pipeline_tag="fill-mask", auto_model="AutoModelForMaskedLM",
+               has_chat_template=False, vocab_size=30522),
         _model("FacebookAI/roberta-base", "roberta", "RobertaForMaskedLM",
                pipeline_tag="fill-mask", auto_model="AutoModelForMaskedLM"),
         _model("llava-hf/llava-1.5-7b-hf", "llava", "LlavaForConditionalGeneration",

@@ -67,6 +67,8 @@ class DeprecatedTorchDtype(Rule):
     )
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
+        if not site.loads_model:
+            return
         for old, new in tables.renamed_kwargs.items():
             if site.keyword(old) is None:
                 continue

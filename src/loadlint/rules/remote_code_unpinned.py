@@ -71,7 +71,7 @@ class RemoteCodeUnpinned(Rule):
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
         trust = site.keyword("trust_remote_code")
-        if trust is None or not trust.is_constant or trust.value is not True:
+        if not site.loads_model or trust is None or not trust.is_constant or trust.value is not True:
             return
         if site.model_id is None or site.revision_dynamic or is_local(site, model):
             return

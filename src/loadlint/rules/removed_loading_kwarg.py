@@ -104,6 +104,8 @@ class RemovedLoadingKwarg(Rule):
     )
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
+        if not site.loads_model:
+            return
         for keyword in site.keywords:
             problem = self._problem(site, keyword, tables)
             if problem is not None:

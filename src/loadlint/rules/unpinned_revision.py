@@ -14,17 +14,22 @@ from loadlint.tables import Tables
 class UnpinnedRevision(Rule):
     """
     ## What it does
-    Off by default (select it to run it). Checks every load from the Hub, `from_pretrained` on any
-    class loadlint follows (Auto, model, tokenizer and config classes) and `pipeline(...)`, whose
-    `revision=` is not a 40-hex commit. `revision=` is read through constants like the model id
-    (`revision=REV` with `REV = "main"` is unpinned); a revision that is not a constant is not
-    judged, nor is a local folder. A call with `**kwargs` and no `revision=` is reported, as the
-    revision cannot be seen.
+    Off by default (select it to run it). Checks every download from the Hub whose `revision=` is
+    not a 40-hex commit: `from_pretrained` on any transformers class (Auto, model, tokenizer, config,
+    processor classes, `GenerationConfig`), `pipeline(...)`, huggingface_hub's `hf_hub_download` and
+    `snapshot_download`, and datasets' `load_dataset` (whose `revision=` pins the dataset repo).
+    Imports are followed through aliases (`import huggingface_hub as hh`, `from datasets import
+    load_dataset as ld`). `revision=` is read through constants like the repo id (`revision=REV`
+    with `REV = "main"` is unpinned); a revision that is not a constant is not judged, nor is a
+    local folder (`./data`). A call with `**kwargs` and no `revision=` is reported, as the revision
+    cannot be seen.
 
-    It reports every call Bandit's B615 reports on transformers loads, and more: a revision held in
-    a constant bound to a branch or tag, short hashes (`revision="deadbeef"` may be a branch),
-    ids in variables that are local folders only at run time aside, and pipelines (including a
-    pipeline without `model=`, which downloads the task's default model).
+    It reports every call Bandit's B615 reports on calls rooted in absolute imports of
+    transformers, huggingface_hub and datasets, and more: a revision held in a constant bound to a
+    branch or tag, short hashes (`revision="deadbeef"` may be a branch) and pipelines (including a
+    pipeline without `model=`, which downloads the task's default model). Like B615, it reports
+    `load_dataset` with a builder name such as `"csv"`, and it leaves a local folder alone, also
+    one given by keyword, which B615 reports.
 
     ## Why is this bad?
     Without a commit, each run downloads whatever the repo holds now: weights, tokenizer, config
@@ -49,7 +54,9 @@ class UnpinnedRevision(Rule):
 
     ## Fix safety
     Unsafe: sets `revision=` to the commit the resolver found for the id, which changes what is
-    loaded as soon as the repo moves on. Offered only when the id was resolved to a commit.
+    loaded as soon as the repo moves on. Offered only when the id was resolved to a commit, so
+    never for downloads that load no model (`hf_hub_download`, `load_dataset`, `GenerationConfig`),
+    which loadlint does not resolve.
     """
 
     code = "LL031"
@@ -71,6 +78,13 @@ class UnpinnedRevision(Rule):
         'from transformers import AutoModelForCausalLM\n'
         'def load(revision):\n'
         '    return AutoModelForCausalLM.from_pretrained("openai-community/gpt2", revision=revision)\n',
+        'import huggingface_hub as hh\n'
+        'COMMIT = "607a30d783dfa663caf39e06633721c8d4cfcd7e"\n'
+        'hh.hf_hub_download("openai-community/gpt2", "config.json", revision=COMMIT)\n'
+        'hh.snapshot_download(repo_id="openai-community/gpt2", revision=COMMIT)\n',
+        '# A local folder is not a Hub download\n'
+        'from datasets import load_dataset\n'
+        'load_dataset("./data/reviews")\n',
     )
     invalid = (
         'from transformers import AutoModelForCausalLM\n'
@@ -80,6 +94,14 @@ class UnpinnedRevision(Rule):
         'AutoModelForCausalLM.from_pretrained("openai-community/gpt2", revision=REVISION)\n',
         'from transformers import pipeline\n'
         'pipeline("text-generation", model="openai-community/gpt2", revision="v1.0")\n',
+        'from transformers import GenerationConfig\n'
+        'GenerationConfig.from_pretrained("openai-community/gpt2")\n',
+        'from huggingface_hub import hf_hub_download\n'
+        'hf_hub_download("openai-community/gpt2", "config.json")\n',
+        '# The dataset repo moves like a model repo: `revision=` pins it\n'
+        'from datasets import load_dataset as ld\n'
+        'BRANCH = "main"\n'
+        'reviews = ld("stanfordnlp/imdb", split="train", revision=BRANCH)\n',
     )
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
@@ -87,12 +109,7 @@ class UnpinnedRevision(Rule):
             return  # a model object (or an unknown id): its own load is what is judged
         if site.revision_dynamic or is_commit(site.revision) or is_local(site, model):
             return
-        if site.kind == "pipeline" and site.model_id is None:
-            what = "the task's default model"
-        elif site.model_id is None:
-            what = f"`{site.model_expr}`"
-        else:
-            what = f"`{site.model_id}`"
+        what = _downloaded(site)
         if site.revision:
             how = f"at `revision` `{site.revision}`, which is not a commit"
         elif site.keyword("**") is not None:
@@ -106,3 +123,13 @@ class UnpinnedRevision(Rule):
             suggestion="pin `revision=` to a 40-hex commit",
             fix=pin_fix(site, model),
         )
+
+
+def _downloaded(site: CallSite) -> str:
+    """What the call downloads, as the message names it."""
+    if site.kind == "pipeline" and site.model_id is None:
+        return "the task's default model"
+    repo = site.model_id or site.model_expr
+    if repo is None:
+        return f"the repo of `{site.loader_source}(...)`"
+    return f"the dataset `{repo}`" if site.kind == "dataset" else f"`{repo}`"

@@ -83,6 +83,9 @@ def plan_site(
     site: CallSite, model: ModelFacts | None, tables: Tables, alternatives: Sequence[str], options: RuntimeOptions
 ) -> Check | str:
     """The check for a call site, or why it cannot be checked."""
+    loads_model = _loads_model(tables, site.loader) if site.kind == "from_pretrained" else site.kind == "pipeline"
+    if not loads_model:
+        return f"`{site.loader}` does not load a model"
     if site.ref is None:
         return "the model id or its revision is not a constant"
     if model is None:
@@ -90,8 +93,6 @@ def plan_site(
     task = (site.task or model.pipeline_tag) if site.kind == "pipeline" and not site.task_dynamic else None
     if site.kind == "pipeline" and task is None:
         return "the pipeline task is not known statically"
-    if site.kind == "from_pretrained" and not _loads_model(tables, site.loader):
-        return f"`{site.loader}` does not load a model"
     trust = site.keyword("trust_remote_code")
     trusts = trust is not None and trust.is_constant and trust.value is True
     if model.auto_map and (site.keyword("**") is not None or (trust is not None and not trust.is_constant)):
@@ -247,7 +248,8 @@ def _details(attempt: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in attempt.items() if key not in ("device", "refused", "unavailable")}
 
 
-def observation(mode: str, result: dict[str, Any]) -> Observation:
+def observation_of(mode: str, result: dict[str, Any]) -> Observation:
+    """The verdict on one check's result from the worker, and what each suggested class did."""
     used = result["used"]
     outcome = outcome_of(used)
     runtime = {
@@ -308,7 +310,7 @@ def observe(
         outcome = by_ref[ref]
         result = outcome.results.get(key)
         if result is not None:
-            observations[site] = observation(options.mode, result)
+            observations[site] = observation_of(options.mode, result)
         else:
             assert outcome.failure is not None
             runtime = not_checked(options, outcome.failure, outcome.failure_kind, outcome.seconds)

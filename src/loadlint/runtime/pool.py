@@ -96,6 +96,7 @@ class Worker:
             outcome.results[message["key"]] = message["result"]
 
     def receive(self, deadline: float, *, expect: str | None, doing: str) -> dict[str, Any]:
+        """The worker's next message, if it comes before `deadline` (else the worker is killed)."""
         try:
             message = self._messages.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
