@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from loadlint.extract import extract_file
+from loadlint.extract import extract_file, passes_byte_prefilter
 from loadlint.tables import load_tables
 
 TABLES = load_tables()
@@ -65,12 +65,58 @@ def test_positions_are_one_based_and_cover_the_call() -> None:
         # comments, strings and docstrings (doctests included)
         '"""\n>>> from transformers import AutoModel\n>>> AutoModel.from_pretrained("gpt2")\n"""\n'
         "import transformers\n# AutoModel.from_pretrained('gpt2')\ns = \"AutoModel.from_pretrained('gpt2')\"\n",
-        # a tokenizer class that is not an Auto class or a model class
-        "from transformers import PreTrainedTokenizerFast\nPreTrainedTokenizerFast.from_pretrained('x')\n",
+        # download functions of other libraries, or shadowed
+        "from modelscope import snapshot_download\nsnapshot_download('x')\n",
+        "from mylib.datasets import load_dataset\nload_dataset('x')\n",
+        "from huggingface_hub import hf_hub_download\n"
+        "def f(hf_hub_download):\n    hf_hub_download('x', 'f')\n",
+        '"""\n>>> from datasets import load_dataset\n>>> load_dataset("imdb")\n"""\nimport datasets\n',
     ],
 )
 def test_not_call_sites(source: str) -> None:
     assert sites(source) == []
+
+
+@pytest.mark.parametrize(
+    ("imports", "call", "kind", "loader"),
+    [
+        # a tokenizer class that is not an Auto class or a model class, and a generation config
+        ("from transformers import PreTrainedTokenizerFast",
+         "PreTrainedTokenizerFast.from_pretrained('x', revision='v1')", "hub_download", "PreTrainedTokenizerFast"),
+        ("from transformers import GenerationConfig", "GenerationConfig.from_pretrained(MODEL, revision=REV)",
+         "hub_download", "GenerationConfig"),
+        ("import huggingface_hub as hh", "hh.hf_hub_download(MODEL, 'config.json', revision=REV)",
+         "hub_download", "hf_hub_download"),
+        ("from huggingface_hub.file_download import hf_hub_download as get",
+         "get(repo_id=MODEL, filename='f', revision=REV)", "hub_download", "hf_hub_download"),
+        ("from huggingface_hub import snapshot_download",
+         "snapshot_download(repo_id='x', revision='v1')", "hub_download", "snapshot_download"),
+        ("from datasets import load_dataset as ld",
+         "ld(MODEL, split='train', revision=REV)", "dataset", "load_dataset"),
+        ("import datasets", "datasets.load_dataset(path='x', revision='v1')", "dataset", "load_dataset"),
+    ],
+)
+def test_downloads_that_load_no_model(imports: str, call: str, kind: str, loader: str) -> None:
+    """Recorded for LL031 (B615 judges them) with their repo and revision, but never resolved."""
+    source = f'{imports}\nMODEL = "x"\nREV = "v1"\nresult = {call}\nresult.generate()\n'
+    report = extract_file("m.py", source.encode(), is_loader)
+    [site] = report.sites
+    assert (site.kind, site.loader, site.model_id, site.revision) == (kind, loader, "x", "v1")
+    assert not site.loads_model and site.ref is None
+    assert [use.receiver for use in report.uses] == [None], "no rule follows what a download returns"
+
+
+@pytest.mark.parametrize(
+    ("source", "passes"),
+    [
+        (b"import datasets\nds = datasets.load_dataset('x')\n", True),
+        (b"from huggingface_hub import hf_hub_download\n", True),
+        (b"import transformers\nload_dataset('x')\n", False),  # a call of one library, an import of another
+        (b"from datasets import Dataset\nhf_hub_download('x')\n", False),
+    ],
+)
+def test_byte_prefilter_pairs_each_library_with_its_calls(source: bytes, passes: bool) -> None:
+    assert passes_byte_prefilter(source) is passes
 
 
 @pytest.mark.parametrize(

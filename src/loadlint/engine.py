@@ -146,7 +146,7 @@ def run_check(options: CheckOptions) -> CheckResult:
     extraction = extract_paths(options.paths, tables, options.discovery)
     sites = extraction.sites
     file_rules = {file.path: rules_for(file.path, options) for file in extraction.files}
-    ran = tuple(rule for rule in ALL_RULES if any(rule in rules for rules in file_rules.values()))
+    ran = tuple(dict.fromkeys(rule for rules in file_rules.values() for rule in rules))  # in order, once
     options = dataclasses.replace(options, rules=ran)
     result = CheckResult(
         loadlint_version=__version__,
