@@ -21,7 +21,7 @@ from loadlint.materialize import materialize
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules import ALL_RULES, DEFAULT_RULES, Rule
 from loadlint.source import decode, write_atomic
-from loadlint.suppress import OWN_DIRECTIVE_BYTES, apply_suppressions
+from loadlint.suppress import OWN_DIRECTIVE_BYTES, apply_suppressions, lines_of
 from loadlint.tables import Tables, TablesError, load_tables
 
 if TYPE_CHECKING:
@@ -196,10 +196,7 @@ def check_file(
         return findings
     text = decode(data).text
     unjudgeable = frozenset(
-        line
-        for site in sites
-        if site.loads_model and _facts(models, site) is None
-        for line in range(site.span.line, site.span.end_line + 1)
+        line for site in sites if site.loads_model and _facts(models, site) is None for line in lines_of(site.span)
     )
     findings = apply_suppressions(
         path, text, findings, judged_codes=frozenset(rule.code for rule in rules if not rule.runtime_only),
