@@ -87,3 +87,10 @@ def test_output_file_holds_the_report(tmp_path: Path, env: dict[str, str]) -> No
     run = loadlint("check", "--output-format", "json", "--output-file", "report.json", "app.py", env=env, cwd=tmp_path)
     assert run.returncode == 1 and run.stdout == ""
     assert json.loads((tmp_path / "report.json").read_text())["summary"]["findings"] == 1
+
+
+def test_runtime_options_without_runtime_are_a_usage_error(tmp_path: Path, env: dict[str, str]) -> None:
+    write(tmp_path, "app.py", FIXED_CLASS)
+    run = loadlint("check", "--download", "--device", "cpu", "app.py", env=env, cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.strip() == "loadlint: error: --device, --download only applies with --runtime meta|full"

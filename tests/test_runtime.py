@@ -53,9 +53,6 @@ def script(folder: Path, tiny: dict[str, Path], calls: str) -> Path:
     return path
 
 
-
-
-
 def hub_repo(root: Path, repo_id: str, source: Path) -> None:
     """Serve a tiny model folder as a Hub repo (its safetensors file goes through the LFS redirect)."""
     folder = root / repo_id
@@ -125,7 +122,12 @@ def test_meta_mode_confirms_findings_and_reports_what_the_rules_miss(
         untrusted = AutoModelForCausalLM.from_pretrained(REMOTE)
         trusted = AutoModelForCausalLM.from_pretrained(REMOTE, trust_remote_code=True)
     """)
-    found = by_call(loadlint_json("--runtime", "meta", "app.py", env=env, cwd=tmp_path))
+    report = loadlint_json("--runtime", "meta", "app.py", env=env, cwd=tmp_path)
+    found = by_call(report)
+    calls = {call["line"] - HEADER_LINES: call for call in report["runtime"]}
+    assert sorted(calls) == list(range(1, 11)), "every model-loading call is reported, finding or not"
+    assert calls[5]["outcome"] == "clean" and calls[5]["concrete_class"] == "LlamaForCausalLM"
+    assert calls[1]["outcome"] == "failed" and calls[1]["model_id"] == str(tiny["tiny-gpt2"])
 
     wrong = found[1]["LL001"]["runtime"]
     assert wrong["mode"] == "meta" and wrong["confirmed"] is True and wrong["outcome"] == "failed"

@@ -208,6 +208,14 @@ def check(
         unsafe_fixes=unsafe_fixes,
     )
     report_format = settings.output_format or "text"
+    runtime_flags = {
+        "--runtime-timeout": runtime_timeout != 120.0, "--device": device.value != "auto", "--download": download,
+        "--max-new-tokens": max_new_tokens != 8, "--max-params": max_params is not None,
+        "--allow-remote-code": allow_remote_code, "--allow-pickle": allow_pickle,
+    }
+    if runtime is None and any(runtime_flags.values()):
+        given = ", ".join(flag for flag, set_ in runtime_flags.items() if set_)
+        raise fail(f"{given} only applies with --runtime meta|full")
     if runtime is not None:
         from loadlint.runtime import RuntimeOptions, RuntimeUnavailable, require_runtime
 

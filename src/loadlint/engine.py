@@ -172,9 +172,8 @@ def run_check(options: CheckOptions) -> CheckResult:
         from loadlint.runtime.controller import confirm
 
         texts = {file.path: decode(file.data).text for file in extraction.files if file.data is not None}
-        result.findings = confirm(
-            result.findings, sites, models, tables, options.runtime, rules=file_rules, texts=texts
-        )
+        confirmation = confirm(result.findings, sites, models, tables, options.runtime, rules=file_rules, texts=texts)
+        result.findings, result.runtime_calls = confirmation.findings, confirmation.calls
     return result
 
 
@@ -272,7 +271,7 @@ def resolve_sites(
     sites: Sequence[CallSite], options: CheckOptions
 ) -> dict[ModelRef, ModelFacts | Unresolved]:
     refs = sorted({site.ref for site in sites if site.ref is not None})
-    if not refs or not any(rule.needs_model for rule in options.rules):
+    if not refs or not (options.runtime or any(rule.needs_model for rule in options.rules)):
         return {}
     settings = resolver_settings(options)
     try:

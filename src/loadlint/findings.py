@@ -140,6 +140,7 @@ class CheckResult:
     errors: list[str] = field(default_factory=list)
     fixed: list[Finding] = field(default_factory=list)  # findings whose fixes were written
     diffs: list[str] = field(default_factory=list)  # with --diff: one unified diff per file
+    runtime_calls: list[dict] = field(default_factory=list)  # with --runtime: what each call did
     rules: tuple[RuleInfo, ...] = ()  # the rules that ran, for reports that describe them (not in to_json)
 
     def to_json(self) -> dict:
@@ -149,6 +150,7 @@ class CheckResult:
             "findings": [f.to_json() for f in self.findings],
             "unresolved": [u.to_json() for u in self.unresolved],
             "errors": list(self.errors),
+            "runtime": list(self.runtime_calls),
             "summary": {
                 "files": self.files,
                 "call_sites": self.call_sites,

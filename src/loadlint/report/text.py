@@ -32,11 +32,32 @@ def _finding_lines(finding: Finding) -> list[str]:
 RUNTIME_VERDICTS = {True: "confirmed", False: "not confirmed", None: "not confirmable"}
 
 
-def _runtime_line(runtime: dict) -> str:
-    """`runtime (meta, cpu, 0.4 s): confirmed — ValueError: ...`: what `--runtime` saw at the call."""
+def _runtime_line(runtime: dict, verdict: str | None = None) -> str:
+    """`runtime (meta, cpu, 0.4 s): confirmed — ValueError: ...`: what `--runtime` saw at the call;
+    the verdict on the finding, or for a call without one what happened (`clean`, `failed`, ...)."""
     where = [runtime["mode"], runtime["device"], f"{runtime['seconds']:.1f} s"]
-    verdict = RUNTIME_VERDICTS[runtime["confirmed"]]
+    verdict = verdict or RUNTIME_VERDICTS[runtime["confirmed"]]
     return f"runtime ({', '.join(part for part in where if part)}): {verdict} — {runtime['observed']}"
+
+
+def _runtime_calls_lines(result: CheckResult) -> list[str]:
+    """With --runtime: how many calls were checked, and what each call without a finding did (a
+    clean call is shown to load and generate; one that could not be checked says why)."""
+    if not result.runtime_calls:
+        return []
+    flagged = {(finding.path, finding.span.line) for finding in result.findings}
+    outcomes: dict[str, int] = {}
+    for call in result.runtime_calls:
+        outcomes[call["outcome"]] = outcomes.get(call["outcome"], 0) + 1
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
+    mode = result.runtime_calls[0]["mode"]
+    lines = [f"Runtime ({mode}): {plural(len(result.runtime_calls), 'call')} checked: {counts}"]
+    lines += [
+        f"  {call['path']}:{call['line']}: `{call['loader']}` `{call['model_id']}`: {_runtime_line(call, call['outcome'])}"
+        for call in result.runtime_calls
+        if (call["path"], call["line"]) not in flagged
+    ]
+    return lines
 
 
 def _summary_lines(result: CheckResult) -> list[str]:
@@ -50,6 +71,7 @@ def _summary_lines(result: CheckResult) -> list[str]:
     fixes = fixable_phrase(result.findings)
     if fixes:
         lines.append(f"{FIXABLE_MARK} {fixes}")
+    lines.extend(_runtime_calls_lines(result))
     if result.unresolved:
         lines.append(f"Unresolved ({len(result.unresolved)}), not checked:")
         lines.extend(f"  {use.path}:{use.line}: {describe_unresolved(use)}" for use in result.unresolved)

@@ -318,6 +318,15 @@ def observe(
     return observations
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """The runtime step's outcome: the findings with `runtime` set (plus LL090s), and what it saw at
+    every model-loading call, so calls without a finding are shown to load (or not) too."""
+
+    findings: list[Finding]
+    calls: list[dict[str, Any]]
+
+
 def confirm(
     findings: Sequence[Finding],
     sites: Sequence[CallSite],
@@ -327,8 +336,8 @@ def confirm(
     *,
     rules: Mapping[str, Sequence[Rule]] | None = None,
     texts: Mapping[str, str] | None = None,
-) -> list[Finding]:
-    """The findings with `runtime` set, plus LL090 findings, sorted.
+) -> Confirmation:
+    """The findings with `runtime` set, plus LL090 findings, sorted, and one record per call.
 
     `rules` (path -> the rules that ran on that file; default: all) decides where LL090 is reported
     and what counts as flagged; `texts` (path -> source) lets `# noqa: LL090` comments apply.  A
@@ -339,7 +348,7 @@ def confirm(
         observations = observe(sites, models, tables, options, findings)
     except Exception as exc:  # noqa: BLE001 - the static result must survive any runtime problem
         runtime = not_checked(options, f"the runtime step failed: {type(exc).__name__}: {exc}")
-        return [dataclasses.replace(finding, runtime=runtime) for finding in findings]
+        return Confirmation([dataclasses.replace(finding, runtime=runtime) for finding in findings], [])
     site_at = {(site.path, site.span): site for site in sites}
     confirmed: list[Finding] = []
     for finding in findings:
@@ -351,7 +360,13 @@ def confirm(
         )
         confirmed.append(dataclasses.replace(finding, runtime=runtime))
     confirmed += runtime_failures(observations, models, tables, rules or {}, texts or {})
-    return sorted(confirmed, key=Finding.sort_key)
+    calls = [
+        {"path": site.path, "line": site.span.line, "column": site.span.column, "loader": site.loader,
+         "model_id": site.model_id, **observation.runtime}
+        for site, observation in observations.items()
+        if site.loads_model
+    ]
+    return Confirmation(sorted(confirmed, key=Finding.sort_key), sorted(calls, key=lambda c: (c["path"], c["line"])))
 
 
 def runtime_failures(
