@@ -146,7 +146,7 @@ def test_empty_lockfile(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("version = 1\n[[model]\nid = 'x'\n", "not valid TOML"),
+        ("version = 1\n[[model]\nid = 'x'\n", "invalid TOML"),
         ("[[model]]\nid = 'x'\n", "no version key"),
         ("version = 2\n", "version 2"),
         ("version = 1\nextra = true\n", "unknown top-level key 'extra'"),
@@ -173,7 +173,7 @@ def test_bad_files(tmp_path: Path, text: str, problem: str) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.lock"
-    with pytest.raises(LockfileError, match="cannot be read"):
+    with pytest.raises(LockfileError, match="cannot read the file"):
         read_lockfile(path)
 
 

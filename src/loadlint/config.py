@@ -32,7 +32,6 @@ import dataclasses
 import difflib
 import os
 import re
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,11 +40,7 @@ from typing import Any
 from loadlint.discover import DEFAULT_EXCLUDE, DiscoveryOptions, PathPatterns
 from loadlint.report import FORMATS
 from loadlint.rules import ALL_RULES, Rule
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
+from loadlint.source import TomlError, read_toml
 
 PYPROJECT = "pyproject.toml"
 OUTPUT_FORMATS = tuple(FORMATS)
@@ -149,12 +144,9 @@ def _where(path: Path) -> str:
 def _loadlint_table(path: Path) -> dict[str, Any] | None:
     """The `[tool.loadlint]` table of a pyproject.toml (None without one), or a loadlint.toml's top level."""
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{_display(path)}: cannot read the file: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from None
+        data = read_toml(path)
+    except TomlError as exc:
+        raise ConfigError(f"{_display(path)}: {exc}") from None
     if not _is_pyproject(path):
         return data
     tool = data.get("tool")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -28,11 +27,7 @@ from pathlib import Path
 import tomli_w
 
 from loadlint.facts import ModelFacts, ModelRef
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from loadlint.source import TomlError, read_toml
 
 LOCKFILE_NAME = "loadlint.lock"
 LOCKFILE_VERSION = 1
@@ -121,12 +116,9 @@ def entry_to_facts(entry: Mapping[str, object], *, where: str = "entry") -> Mode
 def read_lockfile(path: Path) -> dict[ModelRef, ModelFacts]:
     """Every entry of a lockfile, by ref; raises LockfileError for an unreadable, invalid or bad-schema file."""
     try:
-        with open(path, "rb") as f:
-            data = tomllib.load(f)
-    except OSError as exc:
-        raise LockfileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise LockfileError(f"{path}: not valid TOML ({_one_line(exc)})") from None
+        data = read_toml(path)
+    except TomlError as exc:
+        raise LockfileError(f"{path}: {exc}") from None
     version = data.get("version")
     if version != LOCKFILE_VERSION:
         found = "no version key" if version is None else f"version {version!r}"
@@ -190,7 +182,3 @@ def _toml_value(value: object) -> str:
 
 def _type_name(types: tuple[type, ...]) -> str:
     return {str: "a string", bool: "a boolean", int: "an integer", list: "an array", dict: "a table"}[types[0]]
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())

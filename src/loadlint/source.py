@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import tempfile
 import tokenize
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +65,18 @@ def _default_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+class TomlError(ValueError):
+    """A TOML file that cannot be read or parsed; the message is one line, without the path."""
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The parsed TOML of `path` (the lockfile, a configuration)."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise TomlError(f"cannot read the file: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TomlError(f"invalid TOML: {' '.join(str(exc).split())}") from None
