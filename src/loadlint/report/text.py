@@ -52,11 +52,10 @@ def _runtime_calls_lines(result: CheckResult) -> list[str]:
     counts = ", ".join(f"{count} {outcome}" for outcome, count in sorted(outcomes.items()))
     mode = result.runtime_calls[0]["mode"]
     lines = [f"Runtime ({mode}): {plural(len(result.runtime_calls), 'call')} checked: {counts}"]
-    lines += [
-        f"  {call['path']}:{call['line']}: `{call['loader']}` `{call['model_id']}`: {_runtime_line(call, call['outcome'])}"
-        for call in result.runtime_calls
-        if (call["path"], call["line"]) not in flagged
-    ]
+    for call in result.runtime_calls:
+        if (call["path"], call["line"]) not in flagged:
+            what = f"`{call['loader']}` `{call['model_id']}`"
+            lines.append(f"  {call['path']}:{call['line']}: {what}: {_runtime_line(call, call['outcome'])}")
     return lines
 
 
