@@ -8,6 +8,7 @@ imports libcst, so rules and reporters can use these types freely.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,6 +17,7 @@ from loadlint.facts import Span
 # Ruff's three levels: `safe` keeps the code's meaning, `unsafe` may change behaviour (applied only
 # with --unsafe-fixes), `display-only` is shown but never applied.
 Applicability = Literal["safe", "unsafe", "display-only"]
+NEWLINE = re.compile("\n")  # the only line break Python's tokenizer and libcst positions count
 APPLICABILITIES: tuple[str, ...] = Applicability.__args__  # type: ignore[attr-defined]
 
 
@@ -114,10 +116,7 @@ def offset_of(line_starts: list[int], line: int, column: int) -> int:
 
 def line_starts(text: str) -> list[int]:
     """Offsets where each line starts; one extra entry for the position just past the text's end."""
-    starts = [0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
+    starts = [0, *(match.end() for match in NEWLINE.finditer(text))]
     if starts[-1] != len(text):
         starts.append(len(text))
     return starts

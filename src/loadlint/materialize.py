@@ -31,6 +31,7 @@ from loadlint.fixes import (
     SetKeyword,
     apply_edits,
     line_starts,
+    offset_of,
 )
 
 KeywordOperation = RemoveKeyword | SetKeyword
@@ -41,8 +42,57 @@ class CannotMaterialize(Exception):
 
 
 def materialize(text: str, fixes: Sequence[Fix | None]) -> list[Fix | None]:
-    """Each fix with its edits filled in, or None where it cannot be made certainly valid."""
-    return [_materialize_one(text, fix) if fix is not None else None for fix in fixes]
+    """Each fix with its edits filled in, or None where it cannot be made certainly valid.
+
+    Fixes made only of span replacements (a class name, `**x`, a stale comment) are their own
+    edits; they are checked together with one parse, and one by one only when that fails, so a file
+    with thousands of findings is not parsed thousands of times."""
+    results: list[Fix | None] = [None] * len(fixes)
+    direct: dict[int, Fix] = {}
+    starts = line_starts(text)
+    for index, fix in enumerate(fixes):
+        if fix is None:
+            continue
+        if all(isinstance(op, ReplaceSpan) for op in fix.operations):
+            edits = tuple(Edit(op.span, op.text) for op in fix.operations if _changes(text, starts, op))  # type: ignore[arg-type]
+            if edits:
+                direct[index] = Fix(fix.title, fix.applicability, fix.operations, edits)
+        else:
+            results[index] = _materialize_one(text, fix)
+    if direct and _parses_together(text, list(direct.values())):
+        for index, fix in direct.items():
+            results[index] = fix
+    else:
+        for index, fix in direct.items():
+            results[index] = fix if _parses(text, list(fix.edits)) else None
+    return results
+
+
+def _changes(text: str, starts: list[int], op: ReplaceSpan) -> bool:
+    begin = offset_of(starts, op.span.line, op.span.column)
+    end = offset_of(starts, op.span.end_line, op.span.end_column)
+    return text[begin:end] != op.text
+
+
+def _parses_together(text: str, fixes: list[Fix]) -> bool:
+    """All the fixes applied at once parse (identical edits counted once; overlaps: not checked)."""
+    edits = list(dict.fromkeys(edit for fix in fixes for edit in fix.edits))
+    ordered = sorted(edits, key=lambda e: (e.span.line, e.span.column))
+    if any(_ends_after(a, b) for a, b in itertools.pairwise(ordered)):
+        return False
+    return _parses(text, edits)
+
+
+def _ends_after(first: Edit, second: Edit) -> bool:
+    return (first.span.end_line, first.span.end_column) > (second.span.line, second.span.column)
+
+
+def _parses(text: str, edits: list[Edit]) -> bool:
+    try:
+        cst.parse_module(apply_edits(text, edits))
+    except (cst.ParserSyntaxError, ValueError):
+        return False
+    return True
 
 
 def _materialize_one(text: str, fix: Fix) -> Fix | None:
