@@ -128,7 +128,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
 
     from loadlint.discover import python_files
     from loadlint.engine import loader_predicate
-    from loadlint.extract import extract_file, may_load_models, passes_byte_prefilter
+    from loadlint.extract import MODEL_LIBRARIES, extract_file, may_load_models, passes_byte_prefilter
     from loadlint.source import decode
     from loadlint.tables import load_tables
 
@@ -161,7 +161,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
         with open(path, "rb") as handle:
             data = handle.read()
         t1 = time.perf_counter()
-        report = extract_file(path, data, is_loader)
+        report = extract_file(path, data, is_loader, MODEL_LIBRARIES)  # as the default rules run
         t2 = time.perf_counter()
         seconds["read"] += t1 - t0
         seconds["extract_total"] += t2 - t1
@@ -171,7 +171,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
             seconds["libcst_files"] += t2 - t1
             ta = time.perf_counter()
             try:
-                may_load_models(ast.parse(decode(data).text))
+                may_load_models(ast.parse(decode(data).text), MODEL_LIBRARIES)
             except (SyntaxError, ValueError, UnicodeDecodeError, LookupError):
                 pass
             ast_gate_s_on_parsed += time.perf_counter() - ta
@@ -180,7 +180,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
             )
         elif report.error:
             counts["errors"] += 1
-        elif not passes_byte_prefilter(data):
+        elif not passes_byte_prefilter(data, MODEL_LIBRARIES):
             counts["byte_skipped"] += 1
             seconds["byte_skipped"] += t2 - t1
         else:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from loadlint import __version__
 from loadlint.config import ConfigError
 from loadlint.discover import DiscoveryOptions, PathError, find_lockfile, python_files
-from loadlint.extract import extract_file, is_removed_auto_class
+from loadlint.extract import ALL_LIBRARIES, MODEL_LIBRARIES, extract_file, is_removed_auto_class
 from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved, UseSite
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixer import fix_file
@@ -21,7 +21,7 @@ from loadlint.materialize import materialize
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules import ALL_RULES, DEFAULT_RULES, Rule
 from loadlint.source import decode, write_atomic
-from loadlint.suppress import OWN_DIRECTIVE_BYTES, apply_suppressions, lines_of
+from loadlint.suppress import apply_suppressions, lines_of, may_name_own_code
 from loadlint.tables import Tables, TablesError, load_tables
 
 if TYPE_CHECKING:
@@ -98,25 +98,37 @@ def loader_predicate(tables: Tables) -> Callable[[str], bool]:
     return is_loader
 
 
-def extract_paths(paths: Sequence[str], tables: Tables, discovery: DiscoveryOptions) -> Extraction:
-    """Extract every file; a file that cannot be read or parsed becomes one error line."""
+def extract_paths(
+    paths: Sequence[str],
+    tables: Tables,
+    discovery: DiscoveryOptions,
+    libraries_for: Callable[[str], frozenset[str]] = lambda path: MODEL_LIBRARIES,
+) -> Extraction:
+    """Extract every file; a file that cannot be read or parsed becomes one error line.
+    `libraries_for(path)`: whose loading calls to look for there (downloads only when LL031 runs)."""
     try:
         names = list(python_files(paths, discovery))
     except PathError as exc:
         raise UsageError(str(exc)) from None
     is_loader = loader_predicate(tables)
-    files = [_extract_one(path, is_loader) for path in names]
+    files = [_extract_one(path, is_loader, libraries_for(path)) for path in names]
     return Extraction(files=files, errors=[file.report.error for file in files if file.report.error])
 
 
-def _extract_one(path: str, is_loader: Callable[[str], bool]) -> SourceFile:
+def libraries_read_by(rules: Sequence[Rule]) -> frozenset[str]:
+    """The libraries whose calls the rules judge: hub downloads and datasets only for a rule that
+    reads them, so the default run never parses a file for its `hf_hub_download` calls."""
+    return ALL_LIBRARIES if any(rule.reads_downloads for rule in rules) else MODEL_LIBRARIES
+
+
+def _extract_one(path: str, is_loader: Callable[[str], bool], libraries: frozenset[str]) -> SourceFile:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
         return SourceFile(FileReport(path, error=f"{path}: cannot read the file: {exc.strerror or exc}"))
-    report = extract_file(path, data, is_loader)
-    keep = report.error is None and bool(report.sites or report.uses or OWN_DIRECTIVE_BYTES.search(data))
+    report = extract_file(path, data, is_loader, libraries)
+    keep = report.error is None and bool(report.sites or report.uses or may_name_own_code(data))
     return SourceFile(report, data if keep else None)
 
 
@@ -143,7 +155,9 @@ def check_locked(refs: Iterable[ModelRef], settings: ResolverSettings) -> None:
 
 def run_check(options: CheckOptions) -> CheckResult:
     tables = tables_for(options)
-    extraction = extract_paths(options.paths, tables, options.discovery)
+    extraction = extract_paths(
+        options.paths, tables, options.discovery, lambda path: libraries_read_by(rules_for(path, options))
+    )
     sites = extraction.sites
     file_rules = {file.path: rules_for(file.path, options) for file in extraction.files}
     ran = tuple(dict.fromkeys(rule for rules in file_rules.values() for rule in rules))  # in order, once
@@ -213,7 +227,7 @@ def check_source(
     rules: Sequence[Rule],
 ) -> list[Finding]:
     """One file's findings from its bytes, with facts already resolved: the fix loop's re-check."""
-    report = extract_file(path, data, loader_predicate(tables))
+    report = extract_file(path, data, loader_predicate(tables), libraries_read_by(rules))
     if report.error:
         raise ValueError(report.error)
     return sorted(check_file(path, data, report.sites, models, tables, rules, uses=report.uses), key=Finding.sort_key)

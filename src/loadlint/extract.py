@@ -70,10 +70,14 @@ def _import_line(library: str) -> re.Pattern[bytes]:
 
 # The calls (attributes, or functions imported by name) that can make a call site, per library.
 LIBRARY_CALLS = _calls_by_library()
+ALL_LIBRARIES = frozenset(LIBRARY_CALLS)
+# Model loads only: what every rule but the download-pinning one (LL031) reads.
+MODEL_LIBRARIES = frozenset({"transformers"})
 # A file can hold a call site only if, for one library, it names one of its calls and imports it.
-PREFILTER: tuple[tuple[tuple[bytes, ...], re.Pattern[bytes]], ...] = tuple(
-    (tuple(name.encode() for name in sorted(names)), _import_line(library)) for library, names in LIBRARY_CALLS.items()
-)
+PREFILTER: dict[str, tuple[tuple[bytes, ...], re.Pattern[bytes]]] = {
+    library: (tuple(name.encode() for name in sorted(names)), _import_line(library))
+    for library, names in LIBRARY_CALLS.items()
+}
 PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
 ENV_DEFAULT_CALLS = frozenset({"os.environ.get", "os.getenv"})
 PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
@@ -92,13 +96,14 @@ class NotConstant(Exception):
     """The expression's value cannot be known without running the code."""
 
 
-def may_load_models(tree: ast.Module) -> bool:
+def may_load_models(tree: ast.Module, libraries: frozenset[str] = ALL_LIBRARIES) -> bool:
     """Cheap stdlib check: a loading call rooted in an absolute import of its library.
 
     `M.from_pretrained(...)`, `tf.AutoModel.from_pretrained(...)`, `tf.pipeline(...)`,
     `make_pipeline(...)`, `hh.snapshot_download(...)` and `ld(...)` qualify when `M`, `tf`,
     `make_pipeline`, `hh`, `ld` come from an absolute import of the library the call belongs to
-    (`LIBRARY_CALLS`); `model.from_pretrained` on anything else does not.  Shadowing is left to libcst.
+    (`LIBRARY_CALLS`, among `libraries`); `model.from_pretrained` on anything else does not.
+    Shadowing is left to libcst.
     """
     roots: dict[str, set[str]] = defaultdict(set)  # library -> the names its imports bind
     functions: set[str] = set()  # names bound to a loading function (`pipeline`, `load_dataset`)
@@ -107,11 +112,11 @@ def may_load_models(tree: ast.Module) -> bool:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 library = _library_of(alias.name)
-                if library is not None:
+                if library in libraries:
                     roots[library].add((alias.asname or alias.name).split(".")[0])
         elif isinstance(node, ast.ImportFrom) and node.level == 0:
             library = _library_of(node.module or "")
-            if library is None:
+            if library not in libraries:
                 continue
             names = LIBRARY_CALLS[library]
             roots[library].update(a.asname or a.name for a in node.names)
@@ -149,18 +154,21 @@ def _library_of(module: str) -> str | None:
     return library if library in LIBRARY_CALLS else None
 
 
-def passes_byte_prefilter(data: bytes) -> bool:
-    """For some library, the file names one of its loading calls and has a line importing it."""
+def passes_byte_prefilter(data: bytes, libraries: frozenset[str] = ALL_LIBRARIES) -> bool:
+    """For one of `libraries`, the file names one of its loading calls and has a line importing it."""
     return any(
         any(token in data for token in tokens) and import_line.search(data) is not None
-        for tokens, import_line in PREFILTER
+        for tokens, import_line in (PREFILTER[library] for library in libraries)
     )
 
 
-def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> FileReport:
-    """Run the three gates over one file's bytes; errors become the report's one-line `error`."""
+def extract_file(
+    path: str, data: bytes, is_loader: Callable[[str], bool], libraries: frozenset[str] = ALL_LIBRARIES
+) -> FileReport:
+    """Run the three gates over one file's bytes; errors become the report's one-line `error`.
+    `libraries` whose calls let a file through the gates: model loads need only transformers."""
     report = FileReport(path)
-    if not passes_byte_prefilter(data):
+    if not passes_byte_prefilter(data, libraries):
         return report
     try:
         source = decode(data).text
@@ -169,7 +177,7 @@ def extract_file(path: str, data: bytes, is_loader: Callable[[str], bool]) -> Fi
         return report
     stdlib_error: SyntaxError | None = None
     try:
-        if not may_load_models(ast.parse(source)):
+        if not may_load_models(ast.parse(source), libraries):
             return report
     except SyntaxError as exc:
         stdlib_error = exc  # libcst may know newer syntax than this interpreter; let it decide below

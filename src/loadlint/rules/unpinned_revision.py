@@ -64,6 +64,7 @@ class UnpinnedRevision(Rule):
     severity = "warning"
     summary = "A Hub load without `revision=` pinned to a commit (opt-in; a superset of Bandit B615)"
     default_enabled = False
+    reads_downloads = True
     runtime_confirms = False  # a supply-chain risk, not a load failure
     valid = (
         'from transformers import AutoModelForCausalLM\n'
