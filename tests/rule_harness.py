@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from loadlint.engine import loader_predicate
 from loadlint.extract import extract_file
-from loadlint.facts import ModelFacts
+from loadlint.facts import ModelFacts, ModelRef
 from loadlint.findings import Finding
 from loadlint.fixes import apply_edits
 from loadlint.materialize import materialize
@@ -19,12 +19,21 @@ from loadlint.tables import load_tables
 TABLES = load_tables()
 
 
+def example_models(
+    source: str, models: Mapping[str, ModelFacts] = EXAMPLE_MODELS
+) -> dict[ModelRef, ModelFacts]:
+    """The facts of every load in `source`, keyed as the engine looks them up (id and revision)."""
+    report = extract_file("t.py", source.encode(), loader_predicate(TABLES))
+    assert report.error is None, report.error
+    return {site.ref: models[site.model_id] for site in report.sites if site.ref and site.model_id in models}
+
+
 def run_rule(rule: Rule, source: str, models: Mapping[str, ModelFacts] = EXAMPLE_MODELS) -> list[Finding]:
     """The rule's findings on `source` (dedented), each model id answered from `models`."""
-    report = extract_file("t.py", textwrap.dedent(source).encode(), loader_predicate(TABLES))
-    assert report.error is None, report.error
-    found = [finding for site in report.sites for finding in rule.check(site, models.get(site.model_id or ""), TABLES)]
-    resolved = {site.ref: models[site.model_id] for site in report.sites if site.ref and site.model_id in models}
+    source = textwrap.dedent(source)
+    report = extract_file("t.py", source.encode(), loader_predicate(TABLES))
+    resolved = example_models(source, models)
+    found = [finding for site in report.sites for finding in rule.check(site, resolved.get(site.ref), TABLES)]
     return found + [finding for use in report.uses for finding in rule.check_use(use, resolved, TABLES)]
 
 

@@ -8,6 +8,7 @@ import os
 import stat
 
 import pytest
+from rule_harness import TABLES, example_models
 
 from loadlint.engine import check_source
 from loadlint.facts import Span
@@ -16,22 +17,18 @@ from loadlint.fixer import MAX_PASSES, fix_file
 from loadlint.fixes import Edit, Fix, ImportName, SetKeyword, applies, apply_edits
 from loadlint.materialize import apply_operations, diff_edits, materialize
 from loadlint.rules import ALL_RULES, DEFAULT_RULES, Rule
-from loadlint.rules._examples import EXAMPLE_MODELS
 from loadlint.source import decode, write_atomic
-from loadlint.tables import load_tables
-
-TABLES = load_tables()
-MODELS = {model.ref: model for model in EXAMPLE_MODELS.values()}
 
 
 def lint(source: str, rules=DEFAULT_RULES) -> list[Finding]:
-    return check_source("example.py", source.encode(), TABLES, MODELS, rules)
+    return check_source("example.py", source.encode(), TABLES, example_models(source), rules)
 
 
 def fix(source: str, *, unsafe: bool = True, rules=DEFAULT_RULES) -> str:
+    models = example_models(source)
     outcome = fix_file(
         "example.py", source.encode(), lint(source, rules),
-        lambda data: check_source("example.py", data, TABLES, MODELS, rules), unsafe=unsafe,
+        lambda data: check_source("example.py", data, TABLES, models, rules), unsafe=unsafe,
     )
     assert outcome.error is None, outcome.error
     return outcome.after

@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from rule_harness import TABLES, example_models
 
-from loadlint.engine import check_site, check_uses
+from loadlint.engine import check_source
 from loadlint.extract import extract_file
-from loadlint.rules import ALL_RULES, RULES_BY_CODE, Rule
+from loadlint.rules import ALL_RULES, Rule
 from loadlint.rules._examples import EXAMPLE_MODELS
-from loadlint.suppress import apply_suppressions, lines_of
-from loadlint.tables import load_tables
 
-TABLES = load_tables()
 DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety")
 
 
 def findings_for(rule: Rule, source: str) -> list:
     """What `loadlint check` reports for `rule` on the example: every rule runs (so LL100 can judge
     the others' codes), the file's suppressions apply, then this rule's findings are kept."""
-    report = extract_file("example.py", source.encode(), lambda name: True)
-    assert report.error is None, report.error
-    assert report.sites, "an example must contain a model-loading call"
-    models = [(site, EXAMPLE_MODELS.get(site.model_id or "")) for site in report.sites]
-    findings = [finding for site, model in models for finding in check_site(site, model, TABLES, ALL_RULES)]
-    resolved = {site.ref: model for site, model in models if site.ref is not None and model is not None}
-    findings += check_uses(report.uses, resolved, TABLES, ALL_RULES)
-    unresolved = frozenset(line for site, model in models if model is None for line in lines_of(site.span))
-    kept = apply_suppressions(
-        "example.py", source, findings, judged_codes=frozenset(RULES_BY_CODE), unjudgeable_lines=unresolved
-    )
-    return [finding for finding in kept if finding.code == rule.code]
+    findings = check_source("example.py", source.encode(), TABLES, example_models(source), ALL_RULES)
+    return [finding for finding in findings if finding.code == rule.code]
 
 
 def _cases(kind: str) -> list:
