@@ -15,6 +15,7 @@ import typer
 
 from loadlint import __version__
 from loadlint.report import FORMATS
+from loadlint.report._shared import plural
 from loadlint.runtime import DEVICES, MODES
 
 app = typer.Typer(
@@ -235,7 +236,7 @@ def check(
         raise fail(str(exc)) from None
     if diff:
         sys.stdout.write("".join(result.diffs))
-        typer.echo(f"Would fix {_plural(len(result.diffs), 'file')}.", err=True)
+        typer.echo(f"Would fix {plural(len(result.diffs), 'file')}.", err=True)
     else:
         _report(FORMATS[report_format](result), output_file)
     if show_fixes or (fix and report_format in ("text", "concise") and output_file is None):
@@ -283,11 +284,7 @@ def _print_fixed(result, *, listed: bool) -> None:
         for finding in result.fixed:
             where = f"{finding.path}:{finding.span.line}:{finding.span.column}"
             typer.echo(f"  fixed {where}: {finding.code} {finding.fix.title if finding.fix else ''}".rstrip())
-    typer.echo(f"Fixed {_plural(len(result.fixed), 'finding')} ({len(result.findings)} remaining).")
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    typer.echo(f"Fixed {plural(len(result.fixed), 'finding')} ({len(result.findings)} remaining).")
 
 
 def _exit_code(result, *, diff: bool, exit_zero: bool, fix_fails: bool, strict: bool) -> int:

@@ -12,7 +12,7 @@ from loadlint import __version__
 from loadlint.config import ConfigError
 from loadlint.discover import DiscoveryOptions, PathError, find_lockfile, python_files
 from loadlint.extract import ALL_LIBRARIES, MODEL_LIBRARIES, extract_file, is_removed_auto_class
-from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved, UseSite
+from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved, UseSite, facts_for
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixer import fix_file
 from loadlint.fixes import applies
@@ -155,11 +155,14 @@ def check_locked(refs: Iterable[ModelRef], settings: ResolverSettings) -> None:
 
 def run_check(options: CheckOptions) -> CheckResult:
     tables = tables_for(options)
-    extraction = extract_paths(
-        options.paths, tables, options.discovery, lambda path: libraries_read_by(rules_for(path, options))
-    )
+    file_rules: dict[str, tuple[Rule, ...]] = {}  # each file's rules, decided once as it is extracted
+
+    def libraries_for(path: str) -> frozenset[str]:
+        file_rules[path] = rules_for(path, options)
+        return libraries_read_by(file_rules[path])
+
+    extraction = extract_paths(options.paths, tables, options.discovery, libraries_for)
     sites = extraction.sites
-    file_rules = {file.path: rules_for(file.path, options) for file in extraction.files}
     ran = tuple(dict.fromkeys(rule for rules in file_rules.values() for rule in rules))  # in order, once
     options = dataclasses.replace(options, rules=ran)
     result = CheckResult(
@@ -202,14 +205,14 @@ def check_file(
 ) -> list[Finding]:
     """The rules over a file's call sites and uses, less what its comments suppress, with fixes materialized."""
     findings = [
-        finding for site in sites for finding in check_site(site, _facts(models, site), tables, rules)
+        finding for site in sites for finding in check_site(site, facts_for(site, models), tables, rules)
     ]
     findings += check_uses(uses, models, tables, rules)
     if data is None:
         return findings
     text = decode(data).text
     unjudgeable = frozenset(
-        line for site in sites if site.loads_model and _facts(models, site) is None for line in lines_of(site.span)
+        line for site in sites if site.loads_model and facts_for(site, models) is None for line in lines_of(site.span)
     )
     findings = apply_suppressions(
         path, text, findings, judged_codes=frozenset(rule.code for rule in rules if not rule.runtime_only),
@@ -231,11 +234,6 @@ def check_source(
     if report.error:
         raise ValueError(report.error)
     return sorted(check_file(path, data, report.sites, models, tables, rules, uses=report.uses), key=Finding.sort_key)
-
-
-def _facts(models: Mapping[ModelRef, ModelFacts | Unresolved], site: CallSite) -> ModelFacts | None:
-    model = models.get(site.ref) if site.ref else None
-    return model if isinstance(model, ModelFacts) else None
 
 
 def rules_for(path: str, options: CheckOptions) -> tuple[Rule, ...]:

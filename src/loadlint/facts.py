@@ -7,6 +7,7 @@ every stage (and a worker process) can share these types without pulling in heav
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -203,3 +204,9 @@ class FileReport:
     uses: list[UseSite] = field(default_factory=list)
     error: str | None = None
     parsed: bool = False
+
+
+def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:
+    """The resolved facts of the id a load names, or None (no load, a dynamic id, unresolved)."""
+    found = models.get(load.ref) if load is not None and load.ref is not None else None
+    return found if isinstance(found, ModelFacts) else None

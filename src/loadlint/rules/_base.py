@@ -102,12 +102,6 @@ class Rule:
         return inspect.cleandoc(cls.__doc__ or "")
 
 
-def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:
-    """The resolved facts of the id a load names, or None (no load, a dynamic id, unresolved)."""
-    found = models.get(load.ref) if load is not None and load.ref is not None else None
-    return found if isinstance(found, ModelFacts) else None
-
-
 def describe(site: CallSite) -> str:
     """How a message names the call's model: its id, with the revision when one is given."""
     return f"`{site.model_id}`" + (f" (revision `{site.revision}`)" if site.revision else "")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from loadlint.facts import Argument, ModelFacts, ModelRef, Unresolved, UseSite
+from loadlint.facts import Argument, ModelFacts, ModelRef, Unresolved, UseSite, facts_for
 from loadlint.findings import Finding
 from loadlint.fixes import Fix, ReplaceSpan
-from loadlint.rules._base import Rule, facts_for
+from loadlint.rules._base import Rule
 from loadlint.tables import Tables
 
 # generate's arguments a `**encoding` would pass a second time

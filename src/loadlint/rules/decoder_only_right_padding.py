@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from loadlint import semantics
-from loadlint.facts import CallSite, ModelFacts, ModelRef, Unresolved, UseSite
+from loadlint.facts import CallSite, ModelFacts, ModelRef, Unresolved, UseSite, facts_for
 from loadlint.findings import Finding
 from loadlint.fixes import Fix, SetKeyword
-from loadlint.rules._base import Rule, facts_for
+from loadlint.rules._base import Rule
 from loadlint.tables import Tables
 
 PADDING_ON = (True, "longest", "max_length")

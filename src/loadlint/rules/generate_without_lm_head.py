@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from loadlint import semantics
-from loadlint.facts import ModelFacts, ModelRef, Unresolved, UseSite
+from loadlint.facts import ModelFacts, ModelRef, Unresolved, UseSite, facts_for
 from loadlint.findings import Finding
-from loadlint.rules._base import Rule, facts_for
+from loadlint.rules._base import Rule
 from loadlint.rules._fixes import switch_class
 from loadlint.tables import Tables
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadlint.extract import is_removed_auto_class
-from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved
+from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, facts_for
 from loadlint.findings import Finding
 from loadlint.rules import ALL_RULES, RULES_BY_CODE, Rule
 from loadlint.rules.runtime_failure import RuntimeFailure
@@ -287,7 +287,7 @@ def observe(
     checks: dict[ModelRef, dict[str, dict[str, Any]]] = {}  # ref -> signature -> check json
     checked_models: dict[ModelRef, ModelFacts] = {}
     for site in sites:
-        model = _facts(models, site)
+        model = facts_for(site, models)
         planned = plan_site(site, model, tables, alternatives.get((site.path, site.span), ()), options)
         if isinstance(planned, str):
             observations[site] = Observation(not_checked(options, planned))
@@ -384,7 +384,7 @@ def runtime_failures(
         ran = rules.get(site.path, ALL_RULES)
         if not seen.failed or not any(rule.code == failure.code for rule in ran):
             continue
-        model = _facts(models, site)
+        model = facts_for(site, models)
         if not any(found for rule in ran if not rule.runtime_only for found in rule.check(site, model, tables)):
             by_path.setdefault(site.path, []).append(
                 failure.failure(site, model, seen.runtime["observed"], seen.runtime)
@@ -396,11 +396,6 @@ def runtime_failures(
             path, text, failures, judged_codes=frozenset(), unjudgeable_lines=frozenset()
         )
     return kept
-
-
-def _facts(models: Mapping[ModelRef, ModelFacts | Unresolved], site: CallSite) -> ModelFacts | None:
-    model = models.get(site.ref) if site.ref else None
-    return model if isinstance(model, ModelFacts) else None
 
 
 @contextmanager
