@@ -401,3 +401,47 @@ def test_progress_bar_on_a_terminal_and_quiet_otherwise(
         advance(1)
     drawn = capsys.readouterr().err
     assert "runtime full" in drawn and "2/2" in drawn
+
+
+# -- the worker never runs the linted project's code ---------------------------------------------------
+
+LIBRARY_SHADOWS = ("torch", "transformers", "safetensors", "tokenizers")
+STARTUP_HOOKS = ("sitecustomize", "usercustomize")
+
+
+def plant_canaries(folder: Path, canaries: Path, modules: tuple[str, ...]) -> None:
+    """Modules (and a .pth file) that write a canary file when anything imports or processes them."""
+    folder.mkdir(exist_ok=True)
+    for name in modules:
+        (folder / f"{name}.py").write_text(f"open({str(canaries / (folder.name + '-' + name))!r}, 'w').close()\n")
+    pth = canaries / f"{folder.name}-pth"
+    (folder / "zz-canary.pth").write_text(f"import os; open({str(pth)!r}, 'w').close()\n")
+
+
+@pytest.mark.parametrize("mode", ["meta", "full"])
+def test_the_worker_imports_nothing_from_the_linted_project(
+    tmp_path: Path, tiny: dict[str, Path], env: dict[str, str], mode: str
+) -> None:
+    project, elsewhere, on_path, canaries = (tmp_path / name for name in ("project", "cwd", "on-path", "canaries"))
+    canaries.mkdir()
+    project.mkdir()
+    script(project, tiny, "wrong = AutoModelForSeq2SeqLM.from_pretrained(GPT2)\n")
+    local = project / "tiny-bart"  # a relative local folder: the worker gets it as an absolute path
+    local.mkdir()
+    for path in tiny["tiny-bart"].iterdir():
+        (local / path.name).write_bytes(path.read_bytes())
+    with (project / "app.py").open("a") as app:
+        app.write('partial = AutoModelForCausalLM.from_pretrained("./tiny-bart")\n')
+    plant_canaries(project, canaries, LIBRARY_SHADOWS + STARTUP_HOOKS)
+    plant_canaries(elsewhere, canaries, LIBRARY_SHADOWS + STARTUP_HOOKS)
+    plant_canaries(on_path, canaries, LIBRARY_SHADOWS)  # e.g. a CI job's PYTHONPATH=.
+    hostile = {**env, "PYTHONPATH": str(on_path)}
+
+    reports = [
+        loadlint_json("--runtime", mode, "--device", "cpu", "app.py", env=hostile, cwd=project),
+        loadlint_json("--runtime", mode, "--device", "cpu", str(project / "app.py"), env=hostile, cwd=elsewhere),
+    ]
+
+    assert sorted(path.name for path in canaries.iterdir()) == []
+    confirmed = [{f["code"] for f in report["findings"] if f["runtime"]["confirmed"]} for report in reports]
+    assert confirmed == [{"LL001", "LL002"}, {"LL001"}]  # "./tiny-bart" means the working directory's

@@ -151,6 +151,13 @@ def worker_count(options: RuntimeOptions, jobs: int) -> int:
     return min(2, os.cpu_count() or 1, 1 + jobs // MODELS_PER_META_WORKER)
 
 
+# Variables that name a folder or file huggingface_hub or transformers reads.
+CACHE_PATH_ENVIRONMENT = (
+    "HF_HOME", "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_ASSETS_CACHE", "HF_XET_CACHE", "HF_TOKEN_PATH",
+    "XDG_CACHE_HOME", "TRANSFORMERS_CACHE", "HF_MODULES_CACHE",
+)
+
+
 def worker_environment(options: RuntimeOptions) -> dict[str, str]:
     """The parent's environment (HF_ENDPOINT, HF_HOME, HF_HUB_CACHE, the token), quieter, and
     offline when the run is: huggingface_hub reads all of it once, at import."""
@@ -162,6 +169,9 @@ def worker_environment(options: RuntimeOptions) -> dict[str, str]:
     }
     if options.offline:
         env["HF_HUB_OFFLINE"] = "1"
+    for name in CACHE_PATH_ENVIRONMENT:  # the worker runs in a temporary folder: keep relative paths meaning the same
+        if env.get(name):
+            env[name] = os.path.abspath(os.path.expanduser(env[name]))
     return env
 
 

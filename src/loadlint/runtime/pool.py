@@ -22,9 +22,19 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-WORKER_COMMAND: tuple[str, ...] = (sys.executable, "-m", "loadlint.runtime.worker")
+# The worker imports torch and transformers, so nothing of the linted project may be importable in
+# it: `-I` (isolated mode) keeps the working directory, PYTHONPATH, PYTHON* variables and the user's
+# site-packages off `sys.path`, so a `torch.py`, `sitecustomize.py` or `.pth` file in the project is
+# never run.  loadlint's own folder is appended (last, so it can shadow nothing) for a loadlint that
+# runs from a source tree rather than an installation.
+_LOADLINT_PARENT = str(Path(__file__).resolve().parents[2])
+WORKER_COMMAND: tuple[str, ...] = (
+    sys.executable, "-I", "-c",
+    f"import sys; sys.path.append({_LOADLINT_PARENT!r}); from loadlint.runtime.worker import main; main()",
+)
 TOKEN_ENVIRONMENT = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 TOKEN_LIKE = re.compile(r"\bhf_[A-Za-z0-9]{8,}")
 
@@ -60,12 +70,12 @@ def redact(text: str) -> str:
 class Worker:
     """One worker process, the thread reading its protocol lines, and its stderr (kept in a file)."""
 
-    def __init__(self, command: Sequence[str], env: dict[str, str], timeout: float) -> None:
+    def __init__(self, command: Sequence[str], env: dict[str, str], timeout: float, cwd: str) -> None:
         self.timeout = timeout
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker; close() closes it
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._process = subprocess.Popen(
-            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env,
+            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, env=env, cwd=cwd,
             text=True, encoding="utf-8", bufsize=1,
         )
         threading.Thread(target=self._read, daemon=True).start()
@@ -153,7 +163,8 @@ def run_jobs(
     on_done: Callable[[int], None] = lambda index: None,
     command: Sequence[str] = WORKER_COMMAND,
 ) -> list[JobOutcome]:
-    """Run every job on up to `workers` worker processes; one outcome per job, in order."""
+    """Run every job on up to `workers` worker processes; one outcome per job, in order.  The workers
+    run in an empty temporary folder, so that no relative path reaches into the linted project."""
     outcomes = [JobOutcome() for _ in jobs]
     pending: queue.Queue[int] = queue.Queue()
     for index in range(len(jobs)):
@@ -173,7 +184,7 @@ def run_jobs(
                     raise start_failure[0]
                 if worker is None:
                     try:
-                        worker = Worker(command, env, timeout)
+                        worker = Worker(command, env, timeout, cwd)
                     except WorkerGone as exc:
                         start_failure.append(exc)
                         raise
@@ -186,9 +197,10 @@ def run_jobs(
         if worker is not None:
             worker.close()
 
-    threads = [threading.Thread(target=serve, daemon=True) for _ in range(max(1, min(workers, len(jobs))))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with tempfile.TemporaryDirectory(prefix="loadlint-worker-") as cwd:
+        threads = [threading.Thread(target=serve, daemon=True) for _ in range(max(1, min(workers, len(jobs))))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     return outcomes
