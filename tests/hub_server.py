@@ -10,7 +10,9 @@ to resolve and download model files (see ``/work/shared/reference/hf-loading-fac
   with ``X-Linked-Etag``/``X-Linked-Size``;
 * ``GET /api/models/{repo_id}/tree/{rev}[/{path}]`` and ``POST /api/models/{repo_id}/paths-info/{rev}``;
 * errors with ``X-Error-Code`` (``RepoNotFound`` 401, ``GatedRepo`` 401, ``RevisionNotFound`` 404,
-  ``EntryNotFound`` 404 + ``X-Repo-Commit``) and ``X-Error-Message``.
+  ``EntryNotFound`` 404 + ``X-Repo-Commit``) and ``X-Error-Message``;
+* on demand, a rate-limited or overloaded Hub (``throttle``: 429/503 with ``Retry-After``) and a
+  huge model_info answer (``serve_huge_model_info``, generated while it is sent).
 
 Repositories are folders ``<root>/<org>/<name>/`` (or ``<root>/<name>/`` for legacy single-segment ids)
 holding a ``_repo.json`` (emulator metadata, see ``fixtures/hub/README.md``) and the repo's files.
@@ -28,11 +30,13 @@ or, for code that reads ``HF_ENDPOINT`` at import time, start the server first a
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import itertools
 import json
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -146,6 +150,30 @@ class _HubError(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
+
+
+@dataclass
+class _Throttle:
+    """Answer `times` more requests (for `repo_id`, or any) with `status` and `Retry-After` (None: no header)."""
+
+    status: int
+    retry_after: str | None
+    times: int
+    repo_id: str | None
+
+    def matches(self, path: str) -> bool:
+        if self.repo_id is None:
+            return True
+        api = f"/api/models/{self.repo_id}"
+        return path == api or path.startswith((api + "/", f"/{self.repo_id}/resolve/"))
+
+
+@dataclass(frozen=True)
+class _HugeBody:
+    """model_info answers `size` bytes of valid JSON; Content-Length is sent only when `declare_length`."""
+
+    size: int
+    declare_length: bool
 
 
 class _Repo:
@@ -351,9 +379,14 @@ class _HubHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             body = self.rfile.read(length)
-        if hub.delay > 0:
+        # taken on arrival, not after `delay`: a request left over from an earlier test must not spend it
+        throttle = hub._take_throttle(urlsplit(self.path).path) if self.role == "hub" else None
+        if hub.delay > 0 and throttle is None:
             hub._stopping.wait(hub.delay)
         try:
+            if throttle is not None:
+                headers = {} if throttle.retry_after is None else {"Retry-After": throttle.retry_after}
+                raise _HubError(throttle.status, None, f"Loopback hub throttled with {throttle.status}", headers)
             if hub.fail_with is not None:
                 raise _HubError(
                     hub.fail_with,
@@ -402,10 +435,8 @@ class _HubHandler(BaseHTTPRequestHandler):
         headers = {"X-Error-Message": err.message, **err.headers}
         if err.code:
             headers["X-Error-Code"] = err.code
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._json(method, {"error": err.message}, err.status, headers)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
     def _file(self, method: str, data: bytes, headers: dict[str, str]) -> None:
         """Send file bytes, honouring a simple ``Range: bytes=a-[b]`` header."""
@@ -534,6 +565,10 @@ class _HubHandler(BaseHTTPRequestHandler):
                 raise _HubError(
                     400, None, "expand cannot be combined with blobs or securityStatus"
                 )
+        huge = self.hub._huge.get(repo.id)
+        if huge is not None:
+            self._huge_json(method, repo.id, sha, huge)
+            return
         blobs = query.get("blobs", ["false"])[-1].lower() in ("1", "true")
         full = not repo.gated or self._token_ok()
         data = repo.info(sha, full_access=full, blobs=blobs)
@@ -544,6 +579,33 @@ class _HubHandler(BaseHTTPRequestHandler):
                 **{k: data[k] for k in expand if k in data},
             }
         self._json(method, data)
+
+    def _huge_json(self, method: str, repo_id: str, sha: str, huge: _HugeBody) -> None:
+        """``{"id", "sha", "padding": "xxx..."}`` of ``huge.size`` bytes, written in chunks as the client reads.
+
+        ``hub.huge_sent[repo_id]`` counts the bytes the client accepted before it hung up.
+        """
+        head = json.dumps({"id": repo_id, "sha": sha})[:-1].encode() + b', "padding": "'
+        tail = b'"}'
+        padding = max(huge.size - len(head) - len(tail), 0)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if huge.declare_length:
+            self.send_header("Content-Length", str(len(head) + padding + len(tail)))
+        self.end_headers()
+        if method == "HEAD":
+            return
+        chunk = b"x" * 65536
+        self._write_counted(repo_id, head)
+        while padding > 0:
+            self._write_counted(repo_id, chunk[:padding])
+            padding -= len(chunk)
+        self._write_counted(repo_id, tail)
+
+    def _write_counted(self, repo_id: str, data: bytes) -> None:
+        self.wfile.write(data)
+        with self.hub._lock:
+            self.hub.huge_sent[repo_id] = self.hub.huge_sent.get(repo_id, 0) + len(data)
 
     def _tree(
         self,
@@ -616,7 +678,8 @@ class _HubHandler(BaseHTTPRequestHandler):
         if repo.is_lfs(filename):
             sha256 = hashlib.sha256(data).hexdigest()
             self.hub._lfs_blobs[sha256] = path
-            location = f"{self.hub.cdn_endpoint}/cdn/{sha256}?repo={quote(repo.id, safe='')}&file={quote(filename, safe='')}"
+            query = f"repo={quote(repo.id, safe='')}&file={quote(filename, safe='')}"
+            location = f"{self.hub.cdn_endpoint}/cdn/{sha256}?{query}"
             self._send(
                 method,
                 302,
@@ -657,7 +720,8 @@ class HubServer:
 
     ``requests`` records ``(method, path-with-query, Authorization header or None)`` for both servers
     (cdn paths start with ``/cdn/``). Set ``fail_with`` to answer every request with that status, and
-    ``delay`` to sleep before each answer.
+    ``delay`` to sleep before each answer; ``throttle`` and ``serve_huge_model_info`` add a
+    rate-limited Hub and an oversized answer, and ``reset`` undoes all of these.
     """
 
     def __init__(
@@ -668,12 +732,15 @@ class HubServer:
         self.delay = delay
         self.fail_with: int | None = None
         self.requests: list[tuple[str, str, str | None]] = []
+        self.huge_sent: dict[str, int] = {}
         self.endpoint = ""
         self.cdn_endpoint = ""
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._stopping = threading.Event()
         self._lfs_blobs: dict[str, Path] = {}
+        self._throttles: list[_Throttle] = []
+        self._huge: dict[str, _HugeBody] = {}
         self._servers: list[_Server] = []
         self._threads: list[threading.Thread] = []
 
@@ -725,6 +792,42 @@ class HubServer:
     def clear_log(self) -> None:
         with self._lock:
             self.requests.clear()
+
+    # -- misbehaviour on demand ------------------------------------------------------------------
+    def throttle(
+        self, status: int = 429, retry_after: int | str | None = 1, *, times: int = 1, repo_id: str | None = None
+    ) -> None:
+        """Answer the next ``times`` hub requests (only those for ``repo_id``, when given) with ``status``
+        and ``Retry-After: retry_after`` (seconds or an HTTP date; no header when None)."""
+        after = None if retry_after is None else str(retry_after)
+        with self._lock:
+            self._throttles.append(_Throttle(status, after, times, repo_id))
+
+    def serve_huge_model_info(self, repo_id: str, size: int, *, declare_length: bool = True) -> None:
+        """Make model_info of ``repo_id`` a valid JSON answer of ``size`` bytes, generated while it is sent
+        (never held in memory), with a Content-Length header only when ``declare_length``."""
+        with self._lock:
+            self._huge[repo_id] = _HugeBody(size, declare_length)
+
+    def reset(self) -> None:
+        """No failure, delay, throttle or huge answer; an empty request log."""
+        with self._lock:
+            self.fail_with, self.delay = None, 0.0
+            self._throttles.clear()
+            self._huge.clear()
+            self.huge_sent.clear()
+            self.requests.clear()
+
+    def _take_throttle(self, path: str) -> _Throttle | None:
+        """The first throttle for ``path`` still due, counted down (and dropped once spent)."""
+        with self._lock:
+            for throttle in self._throttles:
+                if throttle.matches(path):
+                    throttle.times -= 1
+                    if throttle.times <= 0:
+                        self._throttles.remove(throttle)
+                    return throttle
+        return None
 
     # -- fixtures ------------------------------------------------------------------------------------
     def _repo_dir(self, *parts: str) -> Path | None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+import tracemalloc
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from pathlib import Path
 
 # imported up front, while no test has set HF_HUB_OFFLINE (huggingface_hub reads it at import time)
@@ -15,12 +19,14 @@ import huggingface_hub
 import pytest
 from hub_server import FIXTURE_HUB, VALID_TOKEN, HubServer
 from huggingface_hub import constants as hf_constants
+from huggingface_hub.errors import RepositoryNotFoundError
 
 from loadlint.facts import UNRESOLVED_REASONS, ModelFacts, ModelRef, Unresolved
 from loadlint.lockfile import LockfileError, write_lockfile
 from loadlint.resolve import ResolverSettings, resolve_all
+from loadlint.resolve import hub as resolve_hub
 from loadlint.resolve.cache import CACHE_FILE
-from loadlint.resolve.normalize import normalize_config
+from loadlint.resolve.normalize import MAX_JSON_BYTES, normalize_config
 
 GPT2 = ModelRef("openai-community/gpt2")
 GPT2_SHA = "6f290a633e1f0adf340a056043ff03abc81f7431"
@@ -39,6 +45,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fresh HF cache and loadlint cache per test; no token, endpoint or offline flag from outside."""
     for name in (
         "HF_TOKEN",
+        "HUGGING_FACE_HUB_TOKEN",
+        "HF_HUB_DISABLE_IMPLICIT_TOKEN",
         "HF_OIDC_RESOURCE",
         "HF_HUB_OFFLINE",
         "TRANSFORMERS_OFFLINE",
@@ -61,11 +69,10 @@ def hub_server():
 
 @pytest.fixture
 def hub(hub_server: HubServer):
-    """The module's emulator, reset: no failure, no delay, empty request log."""
-    hub_server.fail_with, hub_server.delay = None, 0.0
-    hub_server.clear_log()
+    """The module's emulator, reset: no failure, delay, throttle or huge answer; empty request log."""
+    hub_server.reset()
     yield hub_server
-    hub_server.fail_with, hub_server.delay = None, 0.0
+    hub_server.reset()
 
 
 def settings(hub: HubServer | None = None, **kwargs) -> ResolverSettings:
@@ -463,6 +470,116 @@ def test_every_reason_but_dynamic_is_produced(tmp_path: Path, hub: HubServer) ->
     assert reasons == set(UNRESOLVED_REASONS) - {"dynamic"}
 
 
+# -- limits: Retry-After, response size, the token huggingface_hub would send ----------------------
+
+
+def test_retry_after_is_honoured_once(hub: HubServer) -> None:
+    hub.throttle(429, retry_after=1, repo_id=GPT2.model_id)
+    start = time.monotonic()
+    result = one(GPT2, settings(hub, use_facts_cache=False))
+    elapsed = time.monotonic() - start
+    assert isinstance(result, ModelFacts) and (result.source, result.sha) == ("hub", GPT2_SHA)
+    assert 1 <= elapsed < 1.9  # one wait of 1 s, not two
+    assert [p for _, p, _ in model_info_requests(hub)] == [model_info_requests(hub)[0][1]] * 2
+
+
+def test_retry_after_is_retried_at_most_once(hub: HubServer) -> None:
+    hub.throttle(503, retry_after=1, times=2, repo_id=GPT2.model_id)
+    start = time.monotonic()
+    result = one(GPT2, settings(hub, use_facts_cache=False))
+    assert isinstance(result, Unresolved) and result.reason == "network"
+    assert "HTTP 503 (model_info)" in result.detail
+    assert 1 <= time.monotonic() - start < 1.9
+    assert len(model_info_requests(hub)) == 2
+
+
+@pytest.mark.parametrize(("status", "as_date"), [(429, False), (503, True)])
+def test_retry_after_beyond_the_budget_is_network_at_once(hub: HubServer, status: int, as_date: bool) -> None:
+    s = settings(hub, use_facts_cache=False, token=VALID_TOKEN)
+    wait = 3600 if as_date else 60
+    assert resolve_hub.hub_budget(s.timeout) < wait
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=wait), usegmt=True)
+    hub.throttle(status, retry_after=later if as_date else wait)
+    start = time.monotonic()
+    result = one(GPT2, s)
+    assert isinstance(result, Unresolved) and result.reason == "network"
+    assert time.monotonic() - start < 1
+    assert f"HTTP {status} (model_info)" in result.detail and "beyond this ref's time budget" in result.detail
+    asked = re.search(r"asked to retry after (\d+) s", result.detail)
+    assert asked is not None and wait - 2 <= int(asked.group(1)) <= wait  # an HTTP date is whole seconds
+    assert VALID_TOKEN not in result.detail and "\n" not in result.detail
+    assert len(hub.requests) == 1
+
+
+@pytest.mark.parametrize("retry_after", [None, "soon"])
+def test_429_without_usable_retry_after_is_not_retried(hub: HubServer, retry_after: str | None) -> None:
+    hub.throttle(429, retry_after=retry_after)
+    result = one(GPT2, settings(hub, use_facts_cache=False))
+    assert isinstance(result, Unresolved) and result.reason == "network"
+    assert "HTTP 429 (model_info)" in result.detail
+    assert len(hub.requests) == 1
+
+
+@pytest.mark.parametrize("declare_length", [True, False])
+def test_too_large_model_info_is_network_and_the_run_goes_on(hub: HubServer, declare_length: bool) -> None:
+    size = 50 * 2**20
+    hub.serve_huge_model_info(GPT2.model_id, size, declare_length=declare_length)
+    tracemalloc.start()
+    try:
+        out = resolve_all([GPT2, T5], settings(hub, use_facts_cache=False))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    gpt2 = out[GPT2]
+    assert isinstance(gpt2, Unresolved) and gpt2.reason == "network"
+    assert "response too large" in gpt2.detail and "(model_info)" in gpt2.detail and "10 MiB" in gpt2.detail
+    assert isinstance(out[T5], ModelFacts) and out[T5].model_type == "t5"
+    assert peak < MAX_JSON_BYTES + 8 * 2**20  # the body is never held whole (read whole: ~580 MB peak RSS)
+    assert hub.huge_sent[GPT2.model_id] < size  # and the rest is never read
+
+
+def test_error_answer_keeps_the_servers_message(hub: HubServer) -> None:
+    """The error body is read (bounded) before hf_raise_for_status, which looks there for the message."""
+    url = f"{hub.endpoint}/api/models/acme/does-not-exist"
+    with pytest.raises(RepositoryNotFoundError) as info:
+        resolve_hub._get_json(url, None, None, 5.0, time.monotonic() + 10)
+    assert info.value.response.json() == {"error": "Repository not found"}
+
+
+def test_too_large_config_json_on_disk_is_invalid_config(tmp_path: Path) -> None:
+    head = '{"model_type": "gpt2", "padding": "'
+    write_config(tmp_path / "huge", head + "x" * (MAX_JSON_BYTES - len(head)) + '"}')
+    result = one(ModelRef("./huge"), settings(offline=True, cwd=tmp_path))
+    assert isinstance(result, Unresolved) and result.reason == "invalid-config"
+    assert "config.json: larger than 10 MiB, not read" in result.detail
+
+
+@pytest.mark.parametrize("where", ["HF_TOKEN", "stored login"])
+def test_gated_with_a_refused_implicit_token(hub: HubServer, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    wrong = "hf_refused_implicit_token_0123456789"
+    if where == "HF_TOKEN":
+        monkeypatch.setenv("HF_TOKEN", wrong)
+    else:
+        Path(hf_constants.HF_TOKEN_PATH).parent.mkdir(parents=True, exist_ok=True)
+        Path(hf_constants.HF_TOKEN_PATH).write_text(wrong)
+    result = one(GATED, settings(hub, use_facts_cache=False))
+    assert isinstance(result, Unresolved) and result.reason == "gated-needs-token"
+    assert "the token was refused" in result.detail
+    assert wrong not in repr(result)
+    assert {auth for _, _, auth in hub.requests} == {f"Bearer {wrong}"}  # sent with every request
+
+
+def test_implicit_token_is_used_and_can_be_disabled(hub: HubServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", VALID_TOKEN)
+    facts = one(GATED, settings(hub, use_facts_cache=False))
+    assert isinstance(facts, ModelFacts) and facts.model_type == "llama"
+    hub.clear_log()
+    monkeypatch.setenv("HF_HUB_DISABLE_IMPLICIT_TOKEN", "1")
+    anonymous = one(GATED, settings(hub, use_facts_cache=False))
+    assert isinstance(anonymous, Unresolved) and "pass a token" in anonymous.detail
+    assert {auth for _, _, auth in hub.requests} == {None}
+
+
 # -- dedup, concurrency, architecture ----------------------------------------------------------------
 
 
@@ -515,7 +632,8 @@ out = resolve_all([ModelRef("./local"), ModelRef("{GPT2.model_id}")],
 assert [f.source for f in out.values()] == ["local", "lockfile"], out
 assert "huggingface_hub" not in sys.modules
 """
-    subprocess.run([sys.executable, "-c", script], check=True, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")})
+    src = str(Path(__file__).parents[1] / "src")
+    subprocess.run([sys.executable, "-c", script], check=True, env={**os.environ, "PYTHONPATH": src})
 
 
 def test_fixture_hub_present() -> None:

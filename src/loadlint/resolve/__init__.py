@@ -93,6 +93,7 @@ def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[Mo
     # 4. and 5. the Hugging Face cache, then the Hub
     if remaining:
         hub.import_hub()  # once, in this thread, before the workers use it
+        token = None if offline else hub.effective_token(settings.token)  # sent explicitly, never looked up twice
 
         def lookup(ref: ModelRef) -> Resolution:
             try:
@@ -111,7 +112,7 @@ def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[Mo
                 return Unresolved(
                     ref, "offline-not-cached", "offline mode: not in the lockfile, loadlint's cache or the HF cache"
                 )
-            answer = hub.from_hub(ref, endpoint=endpoint, token=settings.token, timeout=settings.timeout)
+            answer = hub.from_hub(ref, endpoint=endpoint, token=token, timeout=settings.timeout)
             if isinstance(answer, Unresolved) and answer.reason == "network" and stale is not None:
                 return stale
             return answer

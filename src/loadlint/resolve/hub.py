@@ -5,35 +5,50 @@ folder, the lockfile or loadlint's cache never pays for the import.  Everything 
 reads from the environment at import time (HF_ENDPOINT, HF_HUB_CACHE, ...) is computed here at call
 time and passed explicitly, so settings and environment changes made after the import still count.
 
-Bounding huggingface_hub's retries (2.4.0): `HfApi.model_info` makes one request with no retry
-(`get_session().get(..., timeout=timeout)`), so its own timeout bounds it.  `hf_hub_download` does
-not: after a failed HEAD (timeout, connection error, 408/429/5xx) with nothing cached it retries the
-HEAD with `_ETAG_RETRY_TIMEOUT = 60` s and `http_backoff`'s 5 retries (sleeps 1+2+4+8+8 s), and the
-GET retries on 429 honouring Retry-After and resumes up to 5 times after read errors.  None of that
-is configurable per call, so each ref's Hub work runs in a daemon thread that the caller waits for
-at most `hub_budget(timeout)` seconds; past that the ref is "network" and the thread is abandoned
-(a daemon thread never delays the interpreter's exit).
+The JSON answers (model_info, config.json for `vocab_size`) are loadlint's own GETs through
+`huggingface_hub.get_session()`, built as `HfApi.model_info` builds its request: the body is read in
+chunks and abandoned past MAX_JSON_BYTES (a 50 MB answer read whole cost ~580 MB of memory), and a
+429/503 with Retry-After is retried once when the wait fits in the ref's budget.  Errors still go
+through `hf_raise_for_status`, so they stay huggingface_hub's typed errors.
+
+Bounding huggingface_hub's retries (2.4.0): `hf_hub_download` (config.json when model_info's subset
+is not enough) retries on its own.  After a failed HEAD (timeout, connection error, 408/429/5xx) with
+nothing cached it retries the HEAD with `_ETAG_RETRY_TIMEOUT = 60` s and `http_backoff`'s 5 retries
+(sleeps 1+2+4+8+8 s), and the GET retries on 429 honouring Retry-After and resumes up to 5 times
+after read errors.  None of that is configurable per call, so each ref's Hub work runs in a daemon
+thread that the caller waits for at most `hub_budget(timeout)` seconds; past that the ref is
+"network" and the thread is abandoned (a daemon thread never delays the interpreter's exit).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from loadlint.facts import ModelFacts, ModelRef, Unresolved, UnresolvedReason
+from loadlint.limits import size_text
 from loadlint.resolve.normalize import (
+    MAX_JSON_BYTES,
     ConfigError,
     ConfigFacts,
     chat_template_presence,
     normalize_config,
     read_config_file,
 )
+
+if TYPE_CHECKING:
+    from httpx2 import Response  # the client of huggingface_hub.get_session() in 2.x
+    from huggingface_hub.hf_api import ModelInfo
 
 DEFAULT_ENDPOINT = "https://huggingface.co"  # huggingface_hub.constants._HF_DEFAULT_ENDPOINT
 MODEL_INFO_EXPAND = ["config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo", "siblings"]
@@ -42,6 +57,8 @@ CONFIG_NAME = "config.json"
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 _TOKEN_LIKE = re.compile(r"\bhf_[A-Za-z0-9_]{6,}|(?i:bearer)\s+\S+")
 _MAX_DETAIL = 300
+_RETRY_STATUSES = (429, 503)  # the answers whose Retry-After loadlint honours, once
+_TRUE = {"1", "ON", "YES", "TRUE"}  # huggingface_hub.constants._is_true
 
 T = TypeVar("T")
 
@@ -50,9 +67,41 @@ class HubTimeout(Exception):
     """The Hub work for one ref did not finish within its budget."""
 
 
+class ResponseTooLarge(Exception):
+    """A Hub answer longer than `limit` bytes: abandoned rather than held in memory to be parsed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class RetryBeyondBudget(Exception):
+    """The Hub asked (429/503 + Retry-After) for a wait longer than the ref's budget leaves `room` for."""
+
+    def __init__(self, status: int, wait: float, room: float) -> None:
+        super().__init__(status, wait, room)
+        self.status, self.wait, self.room = status, wait, room
+
+
 def hub_budget(timeout: float) -> float:
     """Seconds one ref may spend on the Hub: model_info, then at most a HEAD and a GET of config.json."""
     return 3 * timeout + 1
+
+
+def effective_token(token: str | None) -> str | None:
+    """`token`, else the one huggingface_hub would send (HF_TOKEN, the stored login) unless
+    HF_HUB_DISABLE_IMPLICIT_TOKEN forbids it.  Passed on explicitly, so that an error can tell
+    "no token" from "the token was refused"."""
+    if token:
+        return token
+    if os.environ.get("HF_HUB_DISABLE_IMPLICIT_TOKEN", "").upper() in _TRUE:
+        return None
+    from huggingface_hub import get_token
+
+    try:
+        return get_token()
+    except Exception:  # noqa: BLE001 - a failed HF_OIDC_RESOURCE exchange: go on without a token
+        return None
 
 
 def effective_endpoint(endpoint: str | None) -> str:
@@ -112,23 +161,25 @@ def from_hf_cache(ref: ModelRef, *, offline: bool) -> ModelFacts | Unresolved | 
 
 
 def from_hub(ref: ModelRef, *, endpoint: str, token: str | None, timeout: float) -> ModelFacts | Unresolved:
-    """Facts from the Hub, within `hub_budget(timeout)` seconds; any failure becomes an Unresolved."""
+    """Facts from the Hub, within `hub_budget(timeout)` seconds; any failure becomes an Unresolved.
+
+    `token` is the token to send, None for none (see `effective_token`): nothing is looked up here.
+    """
     budget = hub_budget(timeout)
+    deadline = time.monotonic() + budget
     try:
-        return _call_with_deadline(lambda: _from_hub(ref, endpoint, token, timeout), budget)
+        return _call_with_deadline(lambda: _from_hub(ref, endpoint, token, timeout, deadline), budget)
     except HubTimeout:
         return Unresolved(ref, "network", f"no answer from {_safe_url(endpoint)} within {budget:g} s")
     except Exception as exc:  # noqa: BLE001 - _from_hub maps errors itself; a last line of defence
         return Unresolved(ref, "network", _scrub(f"unexpected error: {_describe(exc)}", token))
 
 
-def _from_hub(ref: ModelRef, endpoint: str, token: str | None, timeout: float) -> ModelFacts | Unresolved:
-    from huggingface_hub import HfApi
-
+def _from_hub(
+    ref: ModelRef, endpoint: str, token: str | None, timeout: float, deadline: float
+) -> ModelFacts | Unresolved:
     try:
-        info = HfApi(endpoint=endpoint, token=token).model_info(
-            ref.model_id, revision=ref.revision, expand=MODEL_INFO_EXPAND, timeout=timeout
-        )
+        info = _model_info(ref, endpoint, token, timeout, deadline)
     except Exception as exc:  # noqa: BLE001 - every failure becomes an Unresolved
         return _unresolved(ref, exc, endpoint, token, step="model_info")
 
@@ -144,7 +195,7 @@ def _from_hub(ref: ModelRef, endpoint: str, token: str | None, timeout: float) -
         config, sha = fetched
         vocab_size = config.vocab_size
     else:
-        vocab_size = _read_vocab_size(ref, sha, endpoint, token, timeout)
+        vocab_size = _read_vocab_size(ref, sha, endpoint, token, timeout, deadline)
     transformers_info = info.transformers_info
     auto_model = getattr(transformers_info, "auto_model", None)
     if isinstance(transformers_info, dict):  # older huggingface_hub versions kept the raw dict
@@ -172,22 +223,115 @@ def _has_chat_template(siblings: object, tokenizer_config: object) -> bool | Non
     return chat_template_presence(files, tokenizer_config if isinstance(tokenizer_config, dict) else None)
 
 
-def _read_vocab_size(ref: ModelRef, sha: str | None, endpoint: str, token: str | None, timeout: float) -> int | None:
+def _read_vocab_size(
+    ref: ModelRef, sha: str | None, endpoint: str, token: str | None, timeout: float, deadline: float
+) -> int | None:
     """config.json's `vocab_size` (model_info's `config` lacks it), with one GET; None on any failure.
 
     The file is not written to the HF cache: a cached config.json would answer later runs before the
     Hub does, with fewer facts (no pipeline_tag, tags or chat template).
     """
-    from huggingface_hub import get_session, hf_hub_url
-    from huggingface_hub.utils import build_hf_headers
+    from huggingface_hub import hf_hub_url
 
     url = hf_hub_url(ref.model_id, CONFIG_NAME, revision=sha or ref.revision, endpoint=endpoint)
     try:
-        response = get_session().get(url, headers=build_hf_headers(token=token), timeout=timeout, follow_redirects=True)
-        data = response.json() if response.status_code == 200 else None
+        data = _get_json(url, None, token, timeout, deadline)
     except Exception:  # noqa: BLE001 - vocab_size is optional: a failure leaves it unknown
         return None
     return normalize_config(data, full=True).vocab_size if isinstance(data, dict) else None
+
+
+def _model_info(ref: ModelRef, endpoint: str, token: str | None, timeout: float, deadline: float) -> ModelInfo:
+    """The request `HfApi.model_info(expand=MODEL_INFO_EXPAND)` makes, read through `_get_json`'s limits."""
+    from huggingface_hub.hf_api import ModelInfo
+    from huggingface_hub.utils import validate_repo_id
+
+    validate_repo_id(ref.model_id)
+    url = f"{endpoint}/api/models/{ref.model_id}"
+    if ref.revision is not None:
+        url += f"/revision/{quote(ref.revision, safe='')}"
+    return ModelInfo(**_get_json(url, {"expand": MODEL_INFO_EXPAND}, token, timeout, deadline))
+
+
+def _get_json(url: str, params: dict[str, Any] | None, token: str | None, timeout: float, deadline: float) -> Any:
+    """One JSON answer of the Hub, at most MAX_JSON_BYTES long; HTTP errors raised by hf_raise_for_status.
+
+    A 429/503 with Retry-After is retried once, when the wait and the retry's own timeout fit in
+    what is left before `deadline`; otherwise RetryBeyondBudget says so at once.
+    """
+    from huggingface_hub.utils import hf_raise_for_status
+
+    response, body = _get_bounded(url, params, token, timeout)
+    wait = _retry_after(response)
+    if wait is not None:
+        room = deadline - time.monotonic() - timeout
+        if wait > room:
+            raise RetryBeyondBudget(response.status_code, wait, max(room, 0.0))
+        time.sleep(wait)
+        response, body = _get_bounded(url, params, token, timeout)
+    hf_raise_for_status(response)
+    if body is None:
+        raise ResponseTooLarge(MAX_JSON_BYTES)
+    return json.loads(body)
+
+
+def _get_bounded(
+    url: str, params: dict[str, Any] | None, token: str | None, timeout: float
+) -> tuple[Response, bytearray | None]:
+    """One GET and its body, None when longer than MAX_JSON_BYTES (the rest is never read).
+
+    An error answer comes back with its bounded body loaded, where hf_raise_for_status looks for
+    the server's message.  `token or False`: a missing token is never looked up behind the caller.
+    """
+    from huggingface_hub import get_session
+    from huggingface_hub.utils import build_hf_headers
+
+    headers = build_hf_headers(token=token or False)
+    with get_session().stream(
+        "GET", url, params=params, headers=headers, timeout=timeout, follow_redirects=True
+    ) as response:
+        body = _read_bounded(response)
+    if response.status_code < 400:
+        return response, body
+    return _with_body(response, bytes(body or b"")), body
+
+
+def _read_bounded(response: Response) -> bytearray | None:
+    """The (decoded) body of a streamed response, or None once it exceeds MAX_JSON_BYTES."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        return None
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            return None
+    return body
+
+
+def _with_body(response: Response, content: bytes) -> Response:
+    """A copy of a streamed `response` holding `content`, built with the HTTP client's own class.
+
+    Content-Encoding is dropped: `content` is already decoded.
+    """
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"]
+    return type(response)(response.status_code, headers=headers, content=content, request=response.request)
+
+
+def _retry_after(response: Response) -> float | None:
+    """Seconds a 429/503 asks to wait (Retry-After: seconds or an HTTP date); None: do not retry."""
+    if response.status_code not in _RETRY_STATUSES:
+        return None
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000": UTC, says RFC 5322
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _download_config(
@@ -205,7 +349,7 @@ def _download_config(
                 revision=sha or ref.revision,
                 cache_dir=cache_dir,
                 endpoint=endpoint,
-                token=token,
+                token=token or False,  # None: no token (huggingface_hub would look one up)
                 etag_timeout=timeout,
                 tqdm_class=_NoProgress,  # type: ignore[arg-type]
             )
@@ -293,6 +437,13 @@ def classify(
     """Map a huggingface_hub / HTTP client exception to an Unresolved reason and a one-line detail."""
     from huggingface_hub import errors
 
+    if isinstance(exc, ResponseTooLarge):
+        return "network", f"response too large from {endpoint} ({step}): over {size_text(exc.limit)}, not read further"
+    if isinstance(exc, RetryBeyondBudget):
+        return "network", (
+            f"{endpoint} answered HTTP {exc.status} ({step}) and asked to retry after {exc.wait:.0f} s, "
+            f"beyond this ref's time budget (room for a wait of {exc.room:.0f} s)"
+        )
     if isinstance(exc, errors.OfflineModeIsEnabled):
         return "offline-not-cached", "offline mode is enabled (HF_HUB_OFFLINE) and nothing is cached for it"
     if isinstance(exc, errors.GatedRepoError):

@@ -10,6 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadlint.limits import size_text
+
+# The most bytes of one JSON document (a config.json, a Hub answer) loadlint reads before giving up.
+# Parsed JSON costs several times its size in Python objects, so a broken or hostile file or answer
+# must not be read whole; real ones are far smaller (config.json: a few kB, a few hundred with large
+# label maps; model_info with `siblings`: about 60 bytes per file, ~6 MiB for 100,000 files).
+MAX_JSON_BYTES = 10 * 2**20
+
 
 class ConfigError(Exception):
     """config.json exists but cannot be used; the message is one line naming the file and the problem."""
@@ -71,9 +79,17 @@ def normalize_config(config: Mapping[str, object], *, full: bool) -> ConfigFacts
 
 
 def read_config_file(path: Path) -> ConfigFacts:
-    """Read and normalise a full config.json; raises ConfigError when it has no usable model_type."""
+    """Read and normalise a full config.json; raises ConfigError when it has no usable model_type.
+
+    At most MAX_JSON_BYTES are read: a huge file (a mistake, or a weights file saved under that
+    name) is reported instead of being loaded whole into memory.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_JSON_BYTES + 1)
+        if len(data) > MAX_JSON_BYTES:
+            raise ConfigError(f"{path}: larger than {size_text(MAX_JSON_BYTES)}, not read")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({_one_line(exc)})") from None
     return parse_config_text(text, str(path))
