@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +33,16 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OutputFormat = enum.Enum("OutputFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 RuntimeMode = enum.Enum("RuntimeMode", {name: name for name in MODES}, type=str)  # type: ignore[misc]
 RuntimeDevice = enum.Enum("RuntimeDevice", {name: name for name in DEVICES}, type=str)  # type: ignore[misc]
+
+
+def parse_size(value: str) -> int:
+    """'4MB', '512KB' or a number of bytes; anything else is a usage error."""
+    from loadlint import limits
+
+    try:
+        return limits.parse_size(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
 
 
 def parse_duration(value: str) -> float:
@@ -152,6 +163,16 @@ def check(
         typer.Option("--cache-ttl", help="How long cached facts for a branch or tag stay fresh [default: 24h]."),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write loadlint's facts cache.")] = False,
+    max_file_size: Annotated[
+        str | None,
+        typer.Option("--max-file-size", metavar="SIZE",
+                     help="Skip (with an error line) files larger than this that may load models [default: 1MB]."),
+    ] = None,
+    file_timeout: Annotated[
+        float | None,
+        typer.Option("--file-timeout", min=0.1, metavar="SECONDS",
+                     help="Seconds one file's fixes may take before they stop [default: 20]."),
+    ] = None,
     runtime: Annotated[
         RuntimeMode | None,
         typer.Option(
@@ -195,6 +216,8 @@ def check(
             offline=offline or None, lockfile=lockfile, timeout=timeout, transformers=transformers,
             cache_ttl=parse_duration(cache_ttl) if cache_ttl is not None else None,
             output_format=output_format.value if output_format else None,
+            max_file_size=parse_size(max_file_size) if max_file_size is not None else None,
+            file_timeout=file_timeout,
         ),
     )
     options = CheckOptions(
@@ -207,6 +230,7 @@ def check(
         codes_for=run.codes_for,
         fix="diff" if diff else "apply" if fix else None,
         unsafe_fixes=unsafe_fixes,
+        limits=_file_limits(settings),
     )
     report_format = settings.output_format or "text"
     runtime_flags = {
@@ -264,6 +288,14 @@ def _resolver_settings(settings, **extra):
 
     given = {"offline": settings.offline, "timeout": settings.timeout, "cache_ttl": settings.cache_ttl}
     return ResolverSettings(**{name: value for name, value in given.items() if value is not None}, **extra)
+
+
+def _file_limits(settings):
+    """FileLimits from the run-wide settings, its own defaults where neither file nor flag says."""
+    from loadlint.limits import FileLimits
+
+    given = {"max_file_size": settings.max_file_size, "file_timeout": settings.file_timeout}
+    return FileLimits(**{name: value for name, value in given.items() if value is not None})
 
 
 def _report(text: str, output_file: Path | None) -> None:
@@ -361,7 +393,14 @@ def list_rules() -> None:
         typer.echo(f"{item.code}  {item.name:<24} {item.severity:<8} {item.summary}")
 
 
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a CI job cancelled, pre-commit interrupted) unwinds like Ctrl-C, so a fix being
+    written removes its temporary file instead of leaving it behind."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except Exception as exc:  # noqa: BLE001  (a crash is a one-line error with exit 2, never a traceback wall)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from loadlint.discover import DEFAULT_EXCLUDE, DiscoveryOptions, PathPatterns
+from loadlint.limits import parse_size
 from loadlint.report import FORMATS
 from loadlint.rules import ALL_RULES, Rule
 from loadlint.source import TomlError, read_toml
@@ -70,6 +71,8 @@ class RunSettings:
     timeout: float | None = None  # seconds
     transformers: Path | None = None
     output_format: str | None = None
+    max_file_size: int | None = None  # bytes
+    file_timeout: float | None = None  # seconds
 
     def overridden_by(self, cli: RunSettings) -> RunSettings:
         """These settings with every value `cli` sets replacing the config's."""
@@ -121,7 +124,7 @@ def load_config(path: Path) -> Config:
 
 def _folder_of(start: Path) -> Path:
     absolute = Path(os.path.abspath(start))
-    return absolute if absolute.is_dir() else absolute.parent
+    return absolute if os.path.isdir(absolute) else absolute.parent  # os.path: never raises
 
 
 def _display(path: Path) -> str:
@@ -165,7 +168,7 @@ class _ConfigFinder:
     def nearest(self, folder: Path) -> Config:
         if folder not in self._by_folder:
             candidate = folder / PYPROJECT
-            table = _loadlint_table(candidate) if candidate.is_file() else None
+            table = _loadlint_table(candidate) if os.path.isfile(candidate) else None  # an unreadable folder: none
             if table is not None:
                 self._by_folder[folder] = _parse(candidate, table)
             else:
@@ -265,6 +268,18 @@ def _positive(value: object, _folder: Path) -> float:
     return float(value)
 
 
+def _size(value: object, _folder: Path) -> int:
+    if isinstance(value, str):
+        size = parse_size(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    else:
+        raise ValueError(f"must be a size such as '4MB', '512KB' or 4194304, got {_shown(value)}")
+    if size <= 0:
+        raise ValueError(f"must be a positive size, got {_shown(value)}")
+    return size
+
+
 def _output_format(value: object, _folder: Path) -> str:
     if value not in OUTPUT_FORMATS:
         raise ValueError(f"must be one of {', '.join(OUTPUT_FORMATS)}, got {_shown(value)}")
@@ -285,6 +300,8 @@ _KEYS: dict[str, Callable[[object, Path], Any]] = {
     "timeout": _positive,
     "transformers": _path,
     "output-format": _output_format,
+    "max-file-size": _size,
+    "file-timeout": _positive,
 }
 _RUN_SETTINGS = {item.name for item in dataclasses.fields(RunSettings)}
 

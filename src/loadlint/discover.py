@@ -15,7 +15,7 @@ pre-commit hook needs, since it names every staged file.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,7 +34,7 @@ GITIGNORE = ".gitignore"
 
 
 class PathError(Exception):
-    """A path given by the user does not exist."""
+    """A path given by the user does not exist or cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -83,15 +83,25 @@ class DiscoveryOptions:
     force_exclude: bool = False  # apply `exclude` and `.gitignore` to the paths named on the command line too
 
 
-def python_files(paths: Sequence[str], options: DiscoveryOptions = DiscoveryOptions()) -> Iterator[str]:
+def python_files(
+    paths: Sequence[str],
+    options: DiscoveryOptions = DiscoveryOptions(),
+    on_error: Callable[[str], None] | None = None,
+) -> Iterator[str]:
     """Files named explicitly are checked whatever their suffix; folders are walked in sorted order.
 
-    Paths are yielded as given (joined onto the given folder for walked files).
+    Paths are yielded as given (joined onto the given folder for walked files).  A path that does not
+    exist or cannot be read, and a folder the walk cannot list, go to `on_error` as one line each and
+    the other paths are still walked, as Ruff does; without `on_error` the first raises PathError.
     """
+    report = on_error or _raise_path_error
     exclude = PathPatterns.parse(options.root or os.getcwd(), options.exclude)
     for given in paths:
-        if not os.path.exists(given):
-            raise PathError(f"{given}: no such file or directory")
+        try:
+            os.stat(given)
+        except OSError as exc:
+            report(f"{given}: {os_error_reason(exc)}")
+            continue
         absolute = os.path.abspath(given)
         is_dir = os.path.isdir(absolute)
         # Outside the config's folder, the patterns are relative to the folder given (or the file's).
@@ -100,18 +110,32 @@ def python_files(paths: Sequence[str], options: DiscoveryOptions = DiscoveryOpti
         if options.force_exclude and skip.with_parents(absolute, is_dir):
             continue
         if is_dir:
-            yield from _walk(given, absolute, skip)
+            yield from _walk(given, absolute, skip, report)
         else:
             yield given
 
 
-def _walk(given: str, absolute: str, skip: _Skip) -> Iterator[str]:
+def _raise_path_error(message: str) -> None:
+    raise PathError(message)
+
+
+def os_error_reason(exc: OSError) -> str:
+    """`no such file or directory`, `permission denied`, `too many levels of symbolic links`..."""
+    text = exc.strerror or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def _walk(given: str, absolute: str, skip: _Skip, report: Callable[[str], None]) -> Iterator[str]:
     """The walk of one folder; a pattern that matches the folder itself does not apply inside it."""
     top = _repository_root(absolute) or absolute
     inherited = skip.info_exclude(top) if absolute == top else skip.layers_down_to(os.path.dirname(absolute), top)
     skip = replace(skip, exclude=skip.exclude.inside(absolute))
     waiting = {absolute: tuple(layer.inside(absolute) for layer in inherited)}
-    for root, dirs, files in os.walk(given):
+
+    def unreadable(exc: OSError) -> None:
+        report(f"{exc.filename}: cannot read the folder: {os_error_reason(exc)}")
+
+    for root, dirs, files in os.walk(given, onerror=unreadable):
         folder = os.path.normpath(os.path.join(absolute, os.path.relpath(root, given)))
         layers = waiting.pop(folder) + skip.gitignore(folder)
         dirs[:] = sorted(d for d in dirs if not skip.excluded(os.path.join(folder, d), True, layers))
@@ -206,12 +230,18 @@ class _Skip:
 
 
 def find_lockfile(paths: Sequence[str], cwd: Path) -> Path | None:
-    """The nearest `loadlint.lock` above the first checked path, else in the working directory."""
+    """The nearest `loadlint.lock` above the first checked path, else in the working directory.
+    (`os.path` rather than `Path`: an unreadable folder or a symlink loop on the way is no lockfile,
+    never an error.)"""
     for given in paths:
-        start = Path(given).resolve()
-        for folder in [start, *start.parents] if start.is_dir() else start.parents:
-            candidate = folder / LOCKFILE_NAME
-            if candidate.is_file():
-                return candidate
-    candidate = cwd / LOCKFILE_NAME
-    return candidate if candidate.is_file() else None
+        start = os.path.realpath(given)
+        folder = start if os.path.isdir(start) else os.path.dirname(start)
+        while True:
+            candidate = os.path.join(folder, LOCKFILE_NAME)
+            if os.path.isfile(candidate):
+                return Path(candidate)
+            if os.path.dirname(folder) == folder:
+                break
+            folder = os.path.dirname(folder)
+    candidate = os.path.join(cwd, LOCKFILE_NAME)
+    return Path(candidate) if os.path.isfile(candidate) else None

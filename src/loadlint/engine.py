@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,12 +12,13 @@ from typing import TYPE_CHECKING, Literal
 
 from loadlint import __version__
 from loadlint.config import ConfigError
-from loadlint.discover import DiscoveryOptions, PathError, find_lockfile, python_files
+from loadlint.discover import DiscoveryOptions, find_lockfile, os_error_reason, python_files
 from loadlint.extract import ALL_LIBRARIES, MODEL_LIBRARIES, extract_file, is_removed_auto_class
 from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved, UseSite, facts_for
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixer import fix_file
 from loadlint.fixes import applies
+from loadlint.limits import Budget, BudgetSpent, FileFailure, FileLimits, deep_recursion, stage
 from loadlint.lockfile import LockfileError, read_lockfile
 from loadlint.materialize import materialize
 from loadlint.resolve import ResolverSettings, resolve_all
@@ -33,6 +36,7 @@ class UsageError(Exception):
 
 
 FixMode = Literal["apply", "diff"]
+DEFAULT_LIMITS = FileLimits()
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class CheckOptions:
     fix: FixMode | None = None  # write the fixes, or only compute their diff
     unsafe_fixes: bool = False
     runtime: RuntimeOptions | None = None  # --runtime: confirm the findings by building/loading the models
+    limits: FileLimits = field(default_factory=FileLimits)  # what one file may cost
 
 
 @dataclass
@@ -103,16 +108,21 @@ def extract_paths(
     tables: Tables,
     discovery: DiscoveryOptions,
     libraries_for: Callable[[str], frozenset[str]] = lambda path: MODEL_LIBRARIES,
+    limits: FileLimits = DEFAULT_LIMITS,
 ) -> Extraction:
-    """Extract every file; a file that cannot be read or parsed becomes one error line.
-    `libraries_for(path)`: whose loading calls to look for there (downloads only when LL031 runs)."""
-    try:
-        names = list(python_files(paths, discovery))
-    except PathError as exc:
-        raise UsageError(str(exc)) from None
+    """Extract every file; a path or file that cannot be read, parsed or extracted becomes one error
+    line, in path order, and the others are still extracted.  `libraries_for(path)`: whose loading
+    calls to look for there (downloads only when LL031 runs)."""
+    errors: list[str] = []
     is_loader = loader_predicate(tables)
-    files = [_extract_one(path, is_loader, libraries_for(path)) for path in names]
-    return Extraction(files=files, errors=[file.report.error for file in files if file.report.error])
+    files = []
+    with deep_recursion():
+        for path in python_files(paths, discovery, on_error=errors.append):
+            file = _extract_one(path, is_loader, libraries_for(path), limits)
+            files.append(file)
+            if file.report.error:
+                errors.append(file.report.error)
+    return Extraction(files=files, errors=errors)
 
 
 def libraries_read_by(rules: Sequence[Rule]) -> frozenset[str]:
@@ -121,15 +131,32 @@ def libraries_read_by(rules: Sequence[Rule]) -> frozenset[str]:
     return ALL_LIBRARIES if any(rule.reads_downloads for rule in rules) else MODEL_LIBRARIES
 
 
-def _extract_one(path: str, is_loader: Callable[[str], bool], libraries: frozenset[str]) -> SourceFile:
+def _extract_one(
+    path: str, is_loader: Callable[[str], bool], libraries: frozenset[str], limits: FileLimits
+) -> SourceFile:
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_source(path)
     except OSError as exc:
-        return SourceFile(FileReport(path, error=f"{path}: cannot read the file: {exc.strerror or exc}"))
-    report = extract_file(path, data, is_loader, libraries)
-    keep = report.error is None and bool(report.sites or report.uses or may_name_own_code(data))
+        return SourceFile(FileReport(path, error=f"{path}: cannot read the file: {os_error_reason(exc)}"))
+    budget = limits.budget()
+    try:
+        with stage(path, "extract"):
+            report = extract_file(path, data, is_loader, libraries, limits.max_file_size, budget)
+            keep = report.error is None and bool(report.sites or report.uses or may_name_own_code(data))
+    except FileFailure as exc:
+        return SourceFile(FileReport(path, error=str(exc)))
+    except BudgetSpent:
+        return SourceFile(FileReport(path, error=f"{budget.report(path)}: its calls are not checked"))
     return SourceFile(report, data if keep else None)
+
+
+def read_source(path: str) -> bytes:
+    """A file's bytes; a FIFO, socket or device is refused rather than read (a FIFO would block the run)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read()
 
 
 def resolver_settings(options: CheckOptions) -> ResolverSettings:
@@ -161,7 +188,7 @@ def run_check(options: CheckOptions) -> CheckResult:
         file_rules[path] = rules_for(path, options)
         return libraries_read_by(file_rules[path])
 
-    extraction = extract_paths(options.paths, tables, options.discovery, libraries_for)
+    extraction = extract_paths(options.paths, tables, options.discovery, libraries_for, options.limits)
     sites = extraction.sites
     ran = tuple(dict.fromkeys(rule for rules in file_rules.values() for rule in rules))  # in order, once
     options = dataclasses.replace(options, rules=ran)
@@ -176,14 +203,10 @@ def run_check(options: CheckOptions) -> CheckResult:
     )
     models = resolve_sites(sites, options)
     result.unresolved = unresolved_uses(sites, models)
-    for file in extraction.files:
-        if file.data is None and not file.report.sites:
-            continue
-        rules = file_rules[file.path]
-        findings = check_file(file.path, file.data, file.report.sites, models, tables, rules, uses=file.report.uses)
-        if options.fix and file.data is not None and any(applies(f.fix, options.unsafe_fixes) for f in findings):
-            findings = _fix(file, findings, models, tables, rules, options, result)
-        result.findings.extend(findings)
+    with deep_recursion():
+        for file in extraction.files:
+            if file.data is not None or file.report.sites:
+                result.findings.extend(_judge(file, models, tables, file_rules[file.path], options, result))
     result.findings.sort(key=Finding.sort_key)
     if options.runtime is not None:
         from loadlint.runtime.controller import confirm
@@ -194,6 +217,36 @@ def run_check(options: CheckOptions) -> CheckResult:
     return result
 
 
+def _judge(
+    file: SourceFile,
+    models: Mapping[ModelRef, ModelFacts | Unresolved],
+    tables: Tables,
+    rules: Sequence[Rule],
+    options: CheckOptions,
+    result: CheckResult,
+) -> list[Finding]:
+    """One file's findings, fixed when asked; a failure costs this file its findings (or its fixes)
+    and one error line, never the run."""
+    budget = options.limits.budget()
+    try:
+        with stage(file.path, "check"):
+            findings = check_file(
+                file.path, file.data, file.report.sites, models, tables, rules, uses=file.report.uses, budget=budget
+            )
+    except FileFailure as exc:
+        result.errors.append(str(exc))
+        return []
+    if options.fix and file.data is not None and any(applies(f.fix, options.unsafe_fixes) for f in findings):
+        try:
+            with stage(file.path, "fix"):
+                findings = _fix(file, findings, models, tables, rules, options, result, budget)
+        except FileFailure as exc:
+            result.errors.append(str(exc))
+    if (spent := budget.report(file.path)) is not None:
+        result.errors.append(spent)
+    return findings
+
+
 def check_file(
     path: str,
     data: bytes | None,
@@ -202,8 +255,10 @@ def check_file(
     tables: Tables,
     rules: Sequence[Rule],
     uses: Sequence[UseSite] = (),
+    budget: Budget | None = None,
 ) -> list[Finding]:
-    """The rules over a file's call sites and uses, less what its comments suppress, with fixes materialized."""
+    """The rules over a file's call sites and uses, less what its comments suppress, with fixes
+    materialized (while `budget` lasts)."""
     findings = [
         finding for site in sites for finding in check_site(site, facts_for(site, models), tables, rules)
     ]
@@ -218,7 +273,7 @@ def check_file(
         path, text, findings, judged_codes=frozenset(rule.code for rule in rules if not rule.runtime_only),
         unjudgeable_lines=unjudgeable,
     )
-    fixes = materialize(text, [finding.fix for finding in findings])
+    fixes = materialize(text, [finding.fix for finding in findings], budget)
     return [dataclasses.replace(finding, fix=fix) for finding, fix in zip(findings, fixes)]
 
 
@@ -228,12 +283,14 @@ def check_source(
     tables: Tables,
     models: Mapping[ModelRef, ModelFacts | Unresolved],
     rules: Sequence[Rule],
+    budget: Budget | None = None,
 ) -> list[Finding]:
     """One file's findings from its bytes, with facts already resolved: the fix loop's re-check."""
     report = extract_file(path, data, loader_predicate(tables), libraries_read_by(rules))
     if report.error:
         raise ValueError(report.error)
-    return sorted(check_file(path, data, report.sites, models, tables, rules, uses=report.uses), key=Finding.sort_key)
+    findings = check_file(path, data, report.sites, models, tables, rules, uses=report.uses, budget=budget)
+    return sorted(findings, key=Finding.sort_key)
 
 
 def rules_for(path: str, options: CheckOptions) -> tuple[Rule, ...]:
@@ -255,14 +312,15 @@ def _fix(
     rules: Sequence[Rule],
     options: CheckOptions,
     result: CheckResult,
+    budget: Budget,
 ) -> list[Finding]:
     """Fix one file (or compute its diff); the findings left are those no fix removed."""
     assert file.data is not None
 
     def recheck(data: bytes) -> list[Finding]:
-        return check_source(file.path, data, tables, models, rules)
+        return check_source(file.path, data, tables, models, rules, budget)
 
-    outcome = fix_file(file.path, file.data, findings, recheck, unsafe=options.unsafe_fixes)
+    outcome = fix_file(file.path, file.data, findings, recheck, unsafe=options.unsafe_fixes, budget=budget)
     if outcome.error:
         result.errors.append(outcome.error)
     if not outcome.changed:

@@ -17,7 +17,9 @@ through `args.<dest>`.  Anything else stays unknown, never guessed.
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
+import symtable
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +34,8 @@ from libcst.metadata import (
 )
 
 from loadlint.facts import Argument, CallKind, CallSite, FileReport, Keyword, Span, UseKind, UseSite
+from loadlint.fixes import NEWLINE
+from loadlint.limits import Budget, deep_recursion, stage, stdlib_parse, too_large
 from loadlint.source import decode
 
 
@@ -163,42 +167,100 @@ def passes_byte_prefilter(data: bytes, libraries: frozenset[str] = ALL_LIBRARIES
 
 
 def extract_file(
-    path: str, data: bytes, is_loader: Callable[[str], bool], libraries: frozenset[str] = ALL_LIBRARIES
+    path: str,
+    data: bytes,
+    is_loader: Callable[[str], bool],
+    libraries: frozenset[str] = ALL_LIBRARIES,
+    max_bytes: int | None = None,
+    budget: Budget | None = None,
 ) -> FileReport:
     """Run the three gates over one file's bytes; errors become the report's one-line `error`.
-    `libraries` whose calls let a file through the gates: model loads need only transformers."""
+    `libraries` whose calls let a file through the gates: model loads need only transformers.  A file
+    over `max_bytes` that passes the byte gate is skipped with a line saying so.  A failure inside a
+    stage raises `FileFailure`, whose message is the file's line; the libcst passes raise
+    `BudgetSpent` past `budget`."""
+    with budget.limit("extracting") if budget is not None else contextlib.nullcontext():
+        return _extract(path, data, is_loader, libraries, max_bytes)
+
+
+def _extract(
+    path: str, data: bytes, is_loader: Callable[[str], bool], libraries: frozenset[str], max_bytes: int | None
+) -> FileReport:
     report = FileReport(path)
     if not passes_byte_prefilter(data, libraries):
         return report
+    if max_bytes is not None and len(data) > max_bytes:
+        report.error = too_large(path, len(data), max_bytes)
+        return report
     try:
         source = decode(data).text
-    except (UnicodeDecodeError, SyntaxError, LookupError) as exc:
+    except UnicodeDecodeError as exc:
+        lines = NEWLINE.split(data[: exc.start].decode("latin-1"))  # one character per byte
+        line, column = len(lines), len(lines[-1]) + 1
+        byte = data[exc.start : exc.start + 1]
+        report.error = f"{path}:{line}:{column}: cannot decode the file as {exc.encoding}: {exc.reason} ({byte!r})"
+        return report
+    except (SyntaxError, LookupError) as exc:
         report.error = f"{path}: cannot decode the file: {_one_line(exc)}"
         return report
     stdlib_error: SyntaxError | None = None
     try:
-        if not may_load_models(ast.parse(source), libraries):
+        if not may_load_models(stdlib_parse(source), libraries):
             return report
     except SyntaxError as exc:
+        if _beyond_cpython_limits(exc):  # libcst may accept it, but Python never runs this file
+            report.error = _syntax_error(path, exc.lineno or 1, exc.offset or 1, exc.msg)
+            return report
         stdlib_error = exc  # libcst may know newer syntax than this interpreter; let it decide below
     except ValueError:
         pass  # e.g. a NUL byte: libcst reports it below
-    try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        if stdlib_error is not None and stdlib_error.lineno:
-            line, column, message = stdlib_error.lineno, stdlib_error.offset or 1, stdlib_error.msg
-        else:
-            line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
-        report.error = f"{path}:{line}:{column}: syntax error: {_one_line(message)}"
-        return report
+    with stage(path, "parse"), deep_recursion():
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError as exc:
+            if stdlib_error is not None and stdlib_error.lineno:
+                line, column, message = stdlib_error.lineno, stdlib_error.offset or 1, stdlib_error.msg
+            else:
+                line, column, message = exc.raw_line, exc.raw_column + 1, exc.message
+            report.error = _syntax_error(path, line, column, message)
+            return report
     report.parsed = True
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     collector = _Collector(path, is_loader)
-    wrapper.visit(collector)
+    with stage(path, "extract"), deep_recursion():
+        try:
+            MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
+        except Exception:
+            scope_error = _scope_error(source, path)
+            if scope_error is None:
+                raise
+            report.error = _syntax_error(path, scope_error.lineno or 1, scope_error.offset or 1, scope_error.msg)
+            return report
     report.sites = collector.sites
     report.uses = collector.uses
     return report
+
+
+def _syntax_error(path: str, line: int, column: int, message: str) -> str:
+    return f"{path}:{line}:{column}: syntax error: {_one_line(message)}"
+
+
+def _beyond_cpython_limits(error: SyntaxError) -> bool:
+    """CPython's own limits (`too many nested parentheses`, `too many statically nested blocks`, a
+    tree too deep for its parser): the file is valid grammar that no Python version runs."""
+    return (error.msg or "").startswith(("too many", "too deeply nested"))
+
+
+def _scope_error(source: str, path: str) -> SyntaxError | None:
+    """The error CPython's compiler gives a file the parser accepts but the scopes do not (a
+    module-level `nonlocal`), which libcst's scope analysis cannot handle either; asked only
+    after that analysis failed, so a good file never pays for it."""
+    try:
+        symtable.symtable(source, path, "exec")
+    except SyntaxError as exc:
+        return exc
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return None
 
 
 def _one_line(exc: object) -> str:

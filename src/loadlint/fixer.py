@@ -3,11 +3,14 @@
 Each pass applies the applicable fixes whose edits do not overlap, re-parses the result with libcst
 and re-checks it (a later pass picks up what an overlapping fix had to wait for, and anything the
 first fixes uncovered).  A pass that makes the file unparsable, or passes that never settle, leave
-the file exactly as it was, with a one-line error.  Writing is the caller's business.
+the file exactly as it was, with a one-line error.  Once the file's time budget is spent no pass
+starts: the passes done so far are kept (each one parsed and re-checked).  Writing is the caller's
+business.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ import libcst as cst
 
 from loadlint.findings import Finding
 from loadlint.fixes import applies, apply_edits, overlaps
+from loadlint.limits import Budget, BudgetSpent
 from loadlint.source import SourceText, decode
 
 MAX_PASSES = 10
@@ -57,6 +61,7 @@ def fix_file(
     recheck: Callable[[bytes], list[Finding]],
     *,
     unsafe: bool,
+    budget: Budget | None = None,
 ) -> FileFix:
     """Fix `findings` in the file's bytes; `recheck` lints a candidate text (with the run's facts)."""
     before = decode(data)
@@ -67,12 +72,15 @@ def fix_file(
             return FileFix(path, before, text, applied, current)
         candidate = apply_edits(text, [edit for finding in chosen for edit in finding.fix.edits])  # type: ignore[union-attr]
         try:
-            cst.parse_module(candidate)
-            current = recheck(before.encode(candidate))
+            with budget.limit("fixing") if budget is not None else contextlib.nullcontext():
+                cst.parse_module(candidate)
+                rechecked = recheck(before.encode(candidate))
+        except BudgetSpent:  # the passes done so far were each parsed and re-checked: keep them
+            return FileFix(path, before, text, applied, current)
         except (cst.ParserSyntaxError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return _unchanged(path, before, findings, f"a fix made the file unparsable ({reason})")
-        text = candidate
+        text, current = candidate, rechecked
         applied.extend(chosen)
     return _unchanged(path, before, findings, f"fixes did not settle after {MAX_PASSES} passes")
 

@@ -17,7 +17,7 @@ from loadlint.facts import Span
 # Ruff's three levels: `safe` keeps the code's meaning, `unsafe` may change behaviour (applied only
 # with --unsafe-fixes), `display-only` is shown but never applied.
 Applicability = Literal["safe", "unsafe", "display-only"]
-NEWLINE = re.compile("\n")  # the only line break Python's tokenizer and libcst positions count
+NEWLINE = re.compile("\r\n|\r|\n")  # the line breaks Python's tokenizer and libcst positions count
 APPLICABILITIES: tuple[str, ...] = Applicability.__args__  # type: ignore[attr-defined]
 
 

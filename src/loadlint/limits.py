@@ -4,13 +4,13 @@ A run over a tree must always end and must never lose the other files' findings,
 holds.  Three bounds make that so:
 
 - size: a file larger than `max_file_size` that passes the byte gate is skipped with one line
-  (libcst needs about 8 s and 0.5 GB per MB of source);
+  (libcst's parse and metadata passes need about 15 s and 0.5 GB per MiB of code);
 - nesting: CPython's parser rejects what it cannot nest (ast construction gives up at a depth that
   follows the recursion limit), so `stdlib_parse` runs it under the interpreter's default limit and
   libcst, whose native parser crashes the process on deeper input, only ever sees what CPython
   accepted; the libcst passes then run `deep_recursion()`, which has room for that depth;
-- time: a `Budget` per file for the passes whose cost grows with the number of findings
-  (materializing fixes, the fix loop); past it they stop and say so, keeping what they finished.
+- time: a `Budget` per file for extraction, and another for checking and fixing (whose cost grows
+  with the number of findings); past it a pass stops and says so, keeping what it finished.
 
 Anything else that goes wrong inside one stage becomes `FileFailure`, whose message is the file's
 one line; the engine reports it and goes on with the next file.
@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import ast
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024  # bytes; a generated or vendored file past this is skipped
-DEFAULT_FILE_TIMEOUT = 20.0  # seconds per file for fixes and their checks
+DEFAULT_MAX_FILE_SIZE = 2**20  # bytes: about 15 s and 0.5 GB in libcst; a bigger generated file is skipped
+DEFAULT_FILE_TIMEOUT = 20.0  # seconds per file for its extraction, and again for its checks and fixes
 # CPython's default: its ast construction gives up at about 3x this depth, which libcst's native
 # parser survives on an 8 MB stack (a 5,000-term `+` chain crashes it; 3,000 does not).
 STDLIB_RECURSION_LIMIT = 1000
@@ -53,14 +55,24 @@ class FileFailure(Exception):
     """One file's work stopped; the message is the file's one report line."""
 
 
+class BudgetSpent(BaseException):
+    """Raised into the Python code of a pass that ran past its file's budget.  A BaseException, so
+    that no `except Exception` in libcst or in a pass swallows it; `Budget.limit`'s callers catch it."""
+
+
 class Budget:
-    """The time one file's costly passes may take.  Passes ask `spent()` between units of work and
-    stop when it is true; `stopped_in` remembers the first pass that had to stop."""
+    """The time one file's costly passes may take.
+
+    A pass runs under `limit()`, which (on POSIX, in the main thread) arms a timer that interrupts it
+    with `BudgetSpent` at the deadline, even in the middle of one long libcst visit; loops also ask
+    `spent()` between units of work, which is all there is elsewhere.  `stopped_in` remembers the
+    first pass that had to stop."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.stopped_in: str | None = None
+        self._armed = False
 
     def spent(self, doing: str) -> bool:
         if time.monotonic() < self.deadline:
@@ -68,14 +80,39 @@ class Budget:
         self.stopped_in = self.stopped_in or doing
         return True
 
+    @contextmanager
+    def limit(self, doing: str) -> Iterator[None]:
+        """Run the block until the deadline at most; a nested `limit` shares the outer one's timer."""
+        if self.spent(doing):
+            raise BudgetSpent(doing)
+        if self._armed or not _can_interrupt():
+            yield
+            return
+
+        def expire(signum: int, frame: object) -> None:
+            self.stopped_in = self.stopped_in or doing
+            raise BudgetSpent(doing)
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        self._armed = True
+        signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.monotonic(), 0.001))
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+            self._armed = False
+
     def report(self, path: str) -> str | None:
         """The file's line when a pass stopped early, else None."""
         if self.stopped_in is None:
             return None
-        return (
-            f"{path}: stopped {self.stopped_in} after the {self.seconds:g} s per-file budget "
-            f"(file-timeout); the findings are reported, the rest of that work is not done"
-        )
+        return f"{path}: stopped {self.stopped_in} after the {self.seconds:g} s per-file budget (file-timeout)"
+
+
+def _can_interrupt() -> bool:
+    """A timer signal reaches only the main thread, and only where there is SIGALRM."""
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 def parse_size(value: str) -> int:
@@ -116,7 +153,7 @@ def stage(path: str, name: str) -> Iterator[None]:
         yield
     except FileFailure:
         raise
-    except Exception as exc:  # noqa: BLE001 - one file's bug must not cost the other files their findings
+    except Exception as exc:  # one file's bug must not cost the other files their findings
         raise FileFailure(internal_error(path, name, exc)) from exc
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import contextlib
 import difflib
 import itertools
 from collections.abc import Sequence
@@ -31,6 +32,7 @@ from loadlint.fixes import (
     line_starts,
     offset_of,
 )
+from loadlint.limits import Budget, BudgetSpent, stdlib_parse
 
 KeywordOperation = RemoveKeyword | SetKeyword
 
@@ -39,13 +41,23 @@ class CannotMaterialize(Exception):
     """The operations do not fit this file (the call moved, a name is taken): offer no fix."""
 
 
-def materialize(text: str, fixes: Sequence[Fix | None]) -> list[Fix | None]:
+def materialize(text: str, fixes: Sequence[Fix | None], budget: Budget | None = None) -> list[Fix | None]:
     """Each fix with its edits filled in, or None where it cannot be made certainly valid.
 
     Fixes made only of span replacements (a class name, `**x`, a stale comment) are their own
     edits; they are checked together with one parse, and one by one only when that fails, so a file
-    with thousands of findings is not parsed thousands of times."""
+    with thousands of findings is not parsed thousands of times.  Each other fix costs a parse of
+    the file: once `budget` is spent, the fixes not yet made get no edits."""
     results: list[Fix | None] = [None] * len(fixes)
+    try:
+        with budget.limit("computing fixes") if budget is not None else contextlib.nullcontext():
+            _materialize_into(results, text, fixes)
+    except BudgetSpent:
+        pass
+    return results
+
+
+def _materialize_into(results: list[Fix | None], text: str, fixes: Sequence[Fix | None]) -> None:
     direct: dict[int, Fix] = {}
     starts = line_starts(text)
     for index, fix in enumerate(fixes):
@@ -63,7 +75,6 @@ def materialize(text: str, fixes: Sequence[Fix | None]) -> list[Fix | None]:
     else:
         for index, fix in direct.items():
             results[index] = fix if _parses(text, list(fix.edits)) else None
-    return results
 
 
 def _changes(text: str, starts: list[int], op: ReplaceSpan) -> bool:
@@ -143,7 +154,11 @@ def apply_operations(text: str, operations: Sequence[Operation]) -> str:
 
 def _check_names_free(text: str, names: list[str]) -> None:
     """A name we are about to import must not already mean something else in the file."""
-    for node in ast.walk(ast.parse(text)):
+    try:
+        tree = stdlib_parse(text)
+    except (SyntaxError, ValueError) as exc:  # a file Python rejects gets no import fix
+        raise CannotMaterialize("the file does not parse") from exc
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "transformers":
             continue
         bound = _bound_names(node)
@@ -311,7 +326,7 @@ def diff_edits(old: str, new: str) -> list[Edit]:
 
 
 def _lines(text: str, starts: list[int]) -> list[str]:
-    """The text's lines with their endings, split at "\n" only, as Python's tokenizer counts them."""
+    """The text's lines with their endings (`\r\n`, `\r` or `\n`), as Python's tokenizer counts them."""
     return [text[begin:end] for begin, end in itertools.pairwise(starts)]
 
 

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from loadlint.facts import Span
 from loadlint.findings import Finding
-from loadlint.fixes import Edit, Fix, ReplaceSpan
+from loadlint.fixes import NEWLINE, Edit, Fix, ReplaceSpan
 from loadlint.rules import RULES_BY_CODE
 from loadlint.rules.unused_suppression import UnusedSuppression
 
@@ -145,7 +145,7 @@ def parse_suppressions(text: str) -> Suppressions:
         scanned = _scan(text)
     except (tokenize.TokenError, SyntaxError):
         return Suppressions()
-    physical = text.split("\n")
+    physical = NEWLINE.split(text)
     comments = []
     for token, own_line, next_statement in scanned:
         line, column = token.start
@@ -174,7 +174,8 @@ def _scan(text: str) -> list[tuple[tokenize.TokenInfo, bool, frozenset[int]]]:
     waiting: list[int] = []  # standalone comments not yet followed by code
     started: list[tuple[int, int]] = []  # (comment, first line of the code after it) until NEWLINE
     last_code_line = 0
-    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+    # newline=None: a lone \r ends a line, as CPython and libcst count lines
+    for token in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
         if token.type == tokenize.COMMENT:
             if any(marker in token.string for marker in MARKERS):
                 own_line = last_code_line != token.start[0]
