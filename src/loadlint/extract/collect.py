@@ -1,0 +1,237 @@
+"""The single libcst pass over a file: bindings, argparse options, classes and the candidate calls,
+turned into `CallSite` records once the whole file has been seen."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import PositionProvider, QualifiedNameSource, ScopeProvider
+
+from loadlint.extract.evaluate import Evaluator, keyword_name, source_of
+from loadlint.extract.flow import Flow
+from loadlint.extract.gates import HUB_FUNCTIONS, is_transformers_module
+from loadlint.facts import CallKind, CallSite, Span, UseSite
+
+PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
+PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
+
+
+@dataclass
+class ClassInfo:
+    """Constant candidates for `self.X` / `cls.X` / `Class.X` inside one class."""
+
+    attributes: dict[str, list[cst.BaseExpression]] = field(default_factory=lambda: defaultdict(list))
+
+
+class Collector(cst.CSTVisitor):
+    """One pass over the module: remember bindings, argparse defaults and candidate calls.
+
+    Calls are evaluated after the pass, so a constant defined below its use still resolves.
+    """
+
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
+
+    def __init__(self, path: str, is_loader: Callable[[str], bool]) -> None:
+        super().__init__()
+        self.path = path
+        self.is_loader = is_loader
+        self.bound_values: dict[cst.Name, cst.BaseExpression] = {}
+        self.parsed_args_names: set[cst.Name] = set()
+        self.argparse_defaults: dict[str, list[cst.BaseExpression | None]] = defaultdict(list)
+        self.classes: dict[cst.ClassDef, ClassInfo] = {}
+        self.class_stack: list[cst.ClassDef] = []
+        self.function_depth: list[int] = [0]
+        self.candidates: list[tuple[cst.Call, CallKind, str, cst.ClassDef | None]] = []  # call, kind, loader, class
+        self.sites: list[CallSite] = []
+        # for following loaded objects to their uses (`Flow`)
+        self.function_names: list[str] = []
+        self.init_attributes: set[tuple[cst.ClassDef, str]] = set()  # `self.x = ...` inside __init__
+        self.attribute_writes: list[tuple[cst.Attribute, cst.ClassDef | None]] = []  # `obj.x = ...`
+        self.use_candidates: list[tuple[cst.Call, cst.ClassDef | None]] = []
+        self.uses: list[UseSite] = []
+
+    # --- structure -------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes[node] = ClassInfo()
+        self.class_stack.append(node)
+        self.function_depth.append(0)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.class_stack.pop()
+        self.function_depth.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.function_depth[-1] += 1
+        self.function_names.append(node.name.value)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.function_depth[-1] -= 1
+        self.function_names.pop()
+
+    # --- bindings --------------------------------------------------------------------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._bind(target.target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if node.value is not None:
+            self._bind(node.target, node.value)
+
+    def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.bound_values[target] = value
+            if is_parse_args_call(value):
+                self.parsed_args_names.add(target)
+        elif isinstance(target, cst.Tuple) and target.elements:
+            first = target.elements[0].value
+            if isinstance(first, cst.Name) and is_parse_args_call(value):
+                self.parsed_args_names.add(first)  # args, rest = parser.parse_known_args()
+        elif (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value in ("self", "cls")
+            and self.class_stack
+        ):
+            self.classes[self.class_stack[-1]].attributes[target.attr.value].append(value)
+            if self.function_names and self.function_names[-1] == "__init__":
+                self.init_attributes.add((self.class_stack[-1], target.attr.value))
+        elif isinstance(target, cst.Attribute):
+            self.attribute_writes.append((target, self._current_class()))
+        if isinstance(target, cst.Name) and self.class_stack and self.function_depth[-1] == 0:
+            self.classes[self.class_stack[-1]].attributes[target.value].append(value)
+
+    # --- calls -----------------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_argument":
+            self._record_argument(node)
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
+            loader = self._transformers_name(func.value)
+            if loader is not None:
+                kind: CallKind = "from_pretrained" if self.is_loader(loader) else "hub_download"
+                self.candidates.append((node, kind, loader, self._current_class()))
+            return
+        qualified = self.qualified_names(func)
+        if qualified & PIPELINE_NAMES:
+            self.candidates.append((node, "pipeline", "pipeline", self._current_class()))
+        elif (function := hub_function(qualified)) is not None:
+            self.candidates.append((node, HUB_FUNCTIONS[function].kind, function, self._current_class()))
+        elif isinstance(func, cst.Name | cst.Attribute):
+            self.use_candidates.append((node, self._current_class()))
+
+    def _current_class(self) -> cst.ClassDef | None:
+        return self.class_stack[-1] if self.class_stack else None
+
+    def _record_argument(self, node: cst.Call) -> None:
+        dest = argparse_dest(node)
+        if dest is not None:
+            default = next((a.value for a in node.args if keyword_name(a) == "default"), None)
+            self.argparse_defaults[dest].append(default)
+
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None:
+            return set()
+        return {
+            q.name
+            for q in scope.get_qualified_names_for(node)
+            if q.source is QualifiedNameSource.IMPORT
+        }
+
+    def _transformers_name(self, node: cst.BaseExpression) -> str | None:
+        for name in self.qualified_names(node):
+            if is_transformers_module(name) and "." in name:
+                return name.rsplit(".", 1)[1]
+        return None
+
+    # --- records -----------------------------------------------------------------------------
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Evaluate the calls once every binding in the file is known (metadata is still set)."""
+        self.sites = [self._call_site(call, kind, loader, klass) for call, kind, loader, klass in self.candidates]
+        # Only model loads are followed to their uses: no rule judges what a download returns.
+        loads = {call: site for (call, *_), site in zip(self.candidates, self.sites) if site.loads_model}
+        self.uses = Flow(self, loads).uses()
+
+    def _call_site(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> CallSite:
+        evaluator = Evaluator(self, klass)
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        keywords = {keyword_name(a): a.value for a in call.args if a.keyword is not None}
+        first = positional[0].value if positional else None
+        task_node = None
+        loader_node: cst.CSTNode = call.func
+        if kind == "pipeline":
+            model_node = keywords.get("model", positional[1].value if len(positional) > 1 else None)
+            task_node = keywords.get("task", first)
+        elif loader in HUB_FUNCTIONS:
+            model_node = keywords.get(HUB_FUNCTIONS[loader].repo_keyword, first)
+        else:
+            model_node = keywords.get("pretrained_model_name_or_path", first)
+            assert isinstance(call.func, cst.Attribute)
+            loader_node = call.func.value
+        model_id, model_expr = evaluator.string_or_none(model_node)
+        task, task_expr = evaluator.string_or_none(task_node)
+        revision, revision_expr = evaluator.string_or_none(keywords.get("revision"))
+        return CallSite(
+            path=self.path,
+            span=self.span_of(call),
+            kind=kind,
+            loader=loader,
+            loader_span=self.span_of(loader_node),
+            loader_source=source_of(loader_node),
+            model_id=model_id,
+            model_expr=model_expr,
+            revision=revision,
+            revision_dynamic=revision_expr is not None,
+            task=task,
+            task_dynamic=task_expr is not None,
+            keywords=tuple(evaluator.keyword(a) for a in call.args if a.keyword or a.star == "**"),
+        )
+
+    def span_of(self, node: cst.CSTNode) -> Span:
+        position = self.get_metadata(PositionProvider, node)
+        return Span(
+            position.start.line,
+            position.start.column + 1,
+            position.end.line,
+            position.end.column + 1,
+        )
+
+
+def hub_function(qualified_names: set[str]) -> str | None:
+    """The `HUB_FUNCTIONS` entry a callee's qualified names reach inside its own library, if any."""
+    for name in qualified_names:
+        library, _, rest = name.partition(".")
+        function = rest.rpartition(".")[2]
+        if function in HUB_FUNCTIONS and HUB_FUNCTIONS[function].library == library:
+            return function
+    return None
+
+
+def is_parse_args_call(value: cst.BaseExpression) -> bool:
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in PARSE_ARGS_METHODS
+    )
+
+
+def argparse_dest(call: cst.Call) -> str | None:
+    """The attribute name argparse stores an option under, as argparse itself derives it."""
+    explicit = next((a.value for a in call.args if keyword_name(a) == "dest"), None)
+    if isinstance(explicit, cst.SimpleString) and isinstance(explicit.evaluated_value, str):
+        return explicit.evaluated_value
+    flags = [
+        a.value.evaluated_value
+        for a in call.args
+        if a.keyword is None and isinstance(a.value, cst.SimpleString)
+    ]
+    flags = [f for f in flags if isinstance(f, str)]
+    long_flags = [f for f in flags if f.startswith("--")]
+    chosen = long_flags[0] if long_flags else (flags[0] if flags else None)
+    if chosen is None:
+        return None
+    return chosen.lstrip("-").replace("-", "_") or None
