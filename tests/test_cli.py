@@ -51,6 +51,7 @@ def test_json_contract(tmp_path: Path, env: dict[str, str]) -> None:
         "path": "app.py", "line": 2, "column": 9, "end_line": 2, "end_column": 71,
         "model_id": "openai-community/gpt2", "revision": None, "model_type": "gpt2",
         "auto_class": "AutoModelForSeq2SeqLM", "suggestion": "use `AutoModelForCausalLM`", "runtime": None,
+        "trace": [],  # a constant at the call: no path to show
         "fix": {
             "title": "Use `AutoModelForCausalLM`",
             "applicability": "safe",
@@ -64,7 +65,9 @@ def test_json_contract(tmp_path: Path, env: dict[str, str]) -> None:
     assert {k: unresolved[k] for k in ("model_id", "path", "line", "reason")} == {
         "model_id": "acme/does-not-exist", "path": "app.py", "line": 4, "reason": "not-found",
     }
-    assert data["summary"] == {"files": 1, "call_sites": 3, "findings": 1, "unresolved": 1, "fixed": 0}
+    assert data["summary"] == {
+        "files": 1, "call_sites": 3, "loads": 3, "checked": 2, "findings": 1, "unresolved": 1, "fixed": 0
+    }
 
 
 def test_clean_file_exits_zero(tmp_path: Path, env: dict[str, str]) -> None:

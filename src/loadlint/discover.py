@@ -6,6 +6,12 @@ evaluated by pathspec.  The `.gitignore` files read are those from the repositor
 holding `.git`; without one, the folder given) down to each walked folder, after `.git/info/exclude`;
 a deeper file wins over a shallower one, as in git.  The user's global excludes file is not read.
 
+Inside a git work tree, as in git, a `.gitignore` pattern never leaves out a file git tracks, nor a
+folder holding one (such a folder is walked for its tracked files only): a project may ignore
+`/extensions` and still commit it.  git is asked once per repository and run (`git ls-files`), only
+when a pattern would ignore something there.  `exclude` patterns still apply to tracked files.
+Without git, or where git does not take the folder for the top of a work tree, the patterns decide.
+
 A path named on the command line is always checked, and a folder named there is walked even when a
 pattern matches it or a folder above it (only the patterns about what lies inside then count), unless
 `force_exclude` is set: then the path and the folders above it are tested too, which is what the
@@ -15,6 +21,7 @@ pre-commit hook needs, since it names every staged file.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,6 +38,9 @@ SKIPPED_DIRS = frozenset({
 DEFAULT_EXCLUDE: tuple[str, ...] = (*sorted(f"{name}/" for name in SKIPPED_DIRS), "*.egg-info/")
 LOCKFILE_NAME = "loadlint.lock"
 GITIGNORE = ".gitignore"
+GIT_TIMEOUT = 5.0  # seconds for `git ls-files`; past it the patterns alone decide
+# Variables a hook or an enclosing git command may set that would point git at another repository or index.
+GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR")
 
 
 class PathError(Exception):
@@ -52,7 +62,7 @@ class PathPatterns:
         """`path` (absolute) relative to the base with `/` separators; None when it lies outside."""
         if path == self.base or not _within(path, self.base):
             return None
-        return path[len(self.base.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+        return _relative(path, self.base)
 
     def matches(self, path: str) -> bool:
         """Whether `path` (absolute, a file) or a folder above it matches; outside the base, its name."""
@@ -96,6 +106,7 @@ def python_files(
     """
     report = on_error or _raise_path_error
     exclude = PathPatterns.parse(options.root or os.getcwd(), options.exclude)
+    tracked = _Tracked()
     for given in paths:
         try:
             os.stat(given)
@@ -106,11 +117,15 @@ def python_files(
         is_dir = os.path.isdir(absolute)
         # Outside the config's folder, the patterns are relative to the folder given (or the file's).
         outside = absolute if is_dir else os.path.dirname(absolute)
-        skip = _Skip(exclude if _within(absolute, exclude.base) else replace(exclude, base=outside), options)
-        if options.force_exclude and skip.with_parents(absolute, is_dir):
-            continue
+        skip = _Skip(exclude if _within(absolute, exclude.base) else replace(exclude, base=outside), options, tracked)
+        ignored = False  # a gitignored folder walked for its tracked files only
+        if options.force_exclude:
+            inside = skip.forced(absolute, is_dir)
+            if inside is None:
+                continue
+            ignored = inside.ignored
         if is_dir:
-            yield from _walk(given, absolute, skip, report)
+            yield from _walk(given, absolute, skip, ignored, report)
         else:
             yield given
 
@@ -125,31 +140,43 @@ def os_error_reason(exc: OSError) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _walk(given: str, absolute: str, skip: _Skip, report: Callable[[str], None]) -> Iterator[str]:
-    """The walk of one folder; a pattern that matches the folder itself does not apply inside it."""
-    top = _repository_root(absolute) or absolute
+def _walk(given: str, absolute: str, skip: _Skip, ignored: bool, report: Callable[[str], None]) -> Iterator[str]:
+    """The walk of one folder; a pattern that matches the folder itself does not apply inside it, unless
+    `ignored`: then only what git tracks there is kept."""
+    repository = _repository_root(absolute)
+    top = repository or absolute
     inherited = skip.info_exclude(top) if absolute == top else skip.layers_down_to(os.path.dirname(absolute), top)
     skip = replace(skip, exclude=skip.exclude.inside(absolute))
-    waiting = {absolute: tuple(layer.inside(absolute) for layer in inherited)}
+    waiting = {absolute: _Scope(tuple(layer.inside(absolute) for layer in inherited), repository, ignored)}
 
     def unreadable(exc: OSError) -> None:
         report(f"{exc.filename}: cannot read the folder: {os_error_reason(exc)}")
 
     for root, dirs, files in os.walk(given, onerror=unreadable):
         folder = os.path.normpath(os.path.join(absolute, os.path.relpath(root, given)))
-        layers = waiting.pop(folder) + skip.gitignore(folder)
-        dirs[:] = sorted(d for d in dirs if not skip.excluded(os.path.join(folder, d), True, layers))
-        for name in dirs:  # a nested repository starts afresh, with its own .git/info/exclude
+        scope = skip.entering(folder, waiting.pop(folder))
+        kept = []
+        for name in sorted(dirs):
             child = os.path.join(folder, name)
-            waiting[child] = skip.info_exclude(child) if os.path.exists(os.path.join(child, ".git")) else layers
+            inside = skip.verdict(child, True, scope)
+            if inside is not None:  # a nested repository starts afresh, with its own index and .git/info/exclude
+                nested = os.path.exists(os.path.join(child, ".git"))
+                waiting[child] = _Scope(skip.info_exclude(child), child) if nested else inside
+                kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
-            if name.endswith(PYTHON_SUFFIXES) and not skip.excluded(os.path.join(folder, name), False, layers):
+            if name.endswith(PYTHON_SUFFIXES) and skip.verdict(os.path.join(folder, name), False, scope) is not None:
                 yield os.path.join(root, name) if root != "." else name
 
 
 def _within(path: str, folder: str) -> bool:
     """Whether absolute `path` is `folder` or lies below it."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _relative(path: str, base: str) -> str:
+    """`path` (absolute, below `base`) relative to `base`, with `/` separators."""
+    return path[len(base.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
 
 
 def _repository_root(folder: str) -> str | None:
@@ -182,16 +209,85 @@ def _parses(line: str) -> bool:
     return True
 
 
+def _git_tracked(repository: str) -> frozenset[str] | None:
+    """The paths git tracks in the work tree at `repository` (relative to it), and their folders with a
+    trailing `/`; None when git is missing, fails or takes too long, or does not take `repository` for a
+    work tree (GIT_CEILING_DIRECTORIES keeps it from settling for a repository above)."""
+    env = {name: value for name, value in os.environ.items() if name not in GIT_LOCATION_VARIABLES}
+    env.update(GIT_OPTIONAL_LOCKS="0", GIT_CEILING_DIRECTORIES=os.path.dirname(os.path.realpath(repository)))
+    try:
+        listed = subprocess.run(
+            ["git", "-C", repository, "ls-files", "-z"],  # paths relative to `repository`, whatever git's top
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env=env,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if listed.returncode != 0:
+        return None
+    paths = {os.fsdecode(name) for name in listed.stdout.split(b"\0") if name}
+    folders: set[str] = set()
+    for path in paths:
+        folder = path.rpartition("/")[0]
+        while folder and folder + "/" not in folders:
+            folders.add(folder + "/")
+            folder = folder.rpartition("/")[0]
+    return frozenset(paths | folders)
+
+
+class _Tracked:
+    """What git tracks, per repository root, for one run: `git ls-files` runs at most once per repository,
+    and only when a pattern would ignore something there, so most runs never start git."""
+
+    def __init__(self) -> None:
+        self._paths: dict[str, frozenset[str] | None] = {}
+
+    def holds(self, repository: str, path: str, is_dir: bool) -> bool:
+        """Whether git tracks `path` (absolute, below `repository`) or, for a folder, something in it
+        (a submodule is listed as the folder itself)."""
+        if repository not in self._paths:
+            self._paths[repository] = _git_tracked(repository)
+        tracked = self._paths[repository]
+        if tracked is None:
+            return False
+        rel = _relative(path, repository)
+        return rel in tracked or (is_dir and rel + "/" in tracked)
+
+
+def _ignored_by(layers: Sequence[PathPatterns], path: str, is_dir: bool) -> bool:
+    """The deepest layer with an opinion about `path` wins, as in git."""
+    ignored = False
+    for layer in layers:
+        verdict = layer.verdict(path, is_dir)
+        ignored = ignored if verdict is None else verdict
+    return ignored
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What applies inside one folder.
+
+    `layers` are gitignore files, outermost first: `.git/info/exclude`, then each `.gitignore` from the
+    repository root down.  No layer leaves out what git tracks in `repository` (None outside one).
+    `ignored`: a layer ignores the folder itself, which is walked for its tracked files only, since git
+    keeps nothing else inside an ignored folder.
+    """
+
+    layers: tuple[PathPatterns, ...]
+    repository: str | None
+    ignored: bool = False
+
+
 @dataclass(frozen=True)
 class _Skip:
-    """Decides, entry by entry, what a walk leaves out.
-
-    Layers are gitignore files, outermost first: `.git/info/exclude`, then each `.gitignore` from the
-    repository root down; the deepest one with an opinion wins.
-    """
+    """Decides, entry by entry, what a walk leaves out."""
 
     exclude: PathPatterns
     options: DiscoveryOptions
+    tracked: _Tracked
 
     def gitignore(self, folder: str) -> tuple[PathPatterns, ...]:
         return _read_patterns(folder, os.path.join(folder, GITIGNORE)) if self.options.respect_gitignore else ()
@@ -206,27 +302,37 @@ class _Skip:
         above = self.info_exclude(top) if folder == top else self.layers_down_to(os.path.dirname(folder), top)
         return above + self.gitignore(folder)
 
-    def excluded(self, path: str, is_dir: bool, layers: Sequence[PathPatterns]) -> bool:
-        if self.exclude.verdict(path, is_dir):
-            return True
-        ignored = None
-        for layer in layers:
-            verdict = layer.verdict(path, is_dir)
-            ignored = ignored if verdict is None else verdict
-        return bool(ignored)
+    def entering(self, folder: str, scope: _Scope) -> _Scope:
+        """`scope` with the folder's own `.gitignore` last (left unread inside an ignored folder: no pattern
+        counts there)."""
+        return scope if scope.ignored else replace(scope, layers=scope.layers + self.gitignore(folder))
 
-    def with_parents(self, path: str, is_dir: bool) -> bool:
-        """Whether `path` or a folder above it is excluded (`force_exclude`)."""
+    def verdict(self, path: str, is_dir: bool, scope: _Scope) -> _Scope | None:
+        """None when `path` (absolute) is left out, else the scope inside it before its own `.gitignore`."""
+        if self.exclude.verdict(path, is_dir):
+            return None
+        ignored = scope.ignored or _ignored_by(scope.layers, path, is_dir)
+        if ignored and not (scope.repository and self.tracked.holds(scope.repository, path, is_dir)):
+            return None
+        return scope if ignored == scope.ignored else replace(scope, ignored=True)
+
+    def forced(self, path: str, is_dir: bool) -> _Scope | None:
+        """For `force_exclude`: None when `path` or a folder above it is excluded, else the scope inside it."""
         folder = path if is_dir else os.path.dirname(path)
-        top = _repository_root(folder) or folder
-        layers: tuple[PathPatterns, ...] = ()
+        repository = _repository_root(folder)
+        top = repository or folder
+        scope = _Scope((), None)
         for entry in [*reversed(Path(path).parents), Path(path)][1:]:  # outermost first, below the filesystem root
             parent = str(entry.parent)
-            if _within(parent, top):
-                layers = self.layers_down_to(parent, top) if parent == top else layers + self.gitignore(parent)
-            if self.excluded(str(entry), is_dir or entry != Path(path), layers):
-                return True
-        return False
+            if parent == top:
+                scope = _Scope(self.layers_down_to(top, top), repository)
+            elif _within(parent, top):
+                scope = self.entering(parent, scope)
+            inside = self.verdict(str(entry), is_dir or entry != Path(path), scope)
+            if inside is None:
+                return None
+            scope = inside
+        return scope
 
 
 def find_lockfile(paths: Sequence[str], cwd: Path) -> Path | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,18 @@ from typing import TYPE_CHECKING, Literal
 from loadlint import __version__
 from loadlint.config import ConfigError
 from loadlint.discover import DiscoveryOptions, find_lockfile, os_error_reason, python_files
-from loadlint.extract import ALL_LIBRARIES, MODEL_LIBRARIES, extract_file, is_removed_auto_class
-from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved, UseSite, facts_for
+from loadlint.extract import (
+    ALL_LIBRARIES,
+    MODEL_LIBRARIES,
+    extract_calls,
+    extract_file,
+    is_removed_auto_class,
+    link,
+    passed_on,
+    wanted_names,
+)
+from loadlint.extract.project import MAX_DEPTH
+from loadlint.facts import CallRecord, CallSite, FileReport, ModelFacts, ModelRef, Span, Unresolved, UseSite, facts_for
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixer import fix_file
 from loadlint.fixes import applies
@@ -122,7 +133,40 @@ def extract_paths(
             files.append(file)
             if file.report.error:
                 errors.append(file.report.error)
+    _follow_parameters(files, is_loader, limits)
     return Extraction(files=files, errors=errors)
+
+
+def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool], limits: FileLimits) -> None:
+    """Link the loads whose id is a function's parameter to the values the function's callers pass.
+
+    Only files whose bytes name one of those functions are parsed for their calls; a caller that
+    passes its own parameter adds its function's name for the next round (MAX_DEPTH rounds)."""
+    origins = [site.origin for file in files for site in file.report.sites if site.origin is not None]
+    if not origins:
+        return
+    calls: list[CallRecord] = []
+    names, looked = wanted_names(origins), set()
+    for _ in range(MAX_DEPTH):
+        names -= looked
+        if not names:
+            break
+        looked |= names
+        tokens = [name.encode() for name in names]
+        for file in files:
+            data = file.data if file.data is not None else _read_quietly(file.path)
+            if file.report.error is None and data is not None and any(token in data for token in tokens):
+                calls += extract_calls(file.path, data, is_loader, frozenset(names), limits.budget())
+        names = set(wanted_names(passed_on(calls)))
+    link([file.report for file in files], calls)
+
+
+def _read_quietly(path: str) -> bytes | None:
+    """A file's bytes for the search for callers; one that cannot be read now was reported already."""
+    try:
+        return read_source(path)
+    except OSError:
+        return None
 
 
 def libraries_read_by(rules: Sequence[Rule]) -> frozenset[str]:
@@ -197,12 +241,13 @@ def run_check(options: CheckOptions) -> CheckResult:
         transformers_version=tables.transformers_version,
         transformers_origin=tables.origin,
         files=len(extraction.files),
-        call_sites=len(sites),
+        call_sites=len({(site.path, site.span) for site in sites}),
         errors=extraction.errors,
         rules=tuple(RuleInfo(r.code, r.name, r.severity, r.summary, r.docs()) for r in options.rules),
     )
     models = resolve_sites(sites, options)
     result.unresolved = unresolved_uses(sites, models)
+    result.loads, result.checked = reach(sites, models)
     with deep_recursion():
         for file in extraction.files:
             if file.data is not None or file.report.sites:
@@ -262,6 +307,7 @@ def check_file(
     findings = [
         finding for site in sites for finding in check_site(site, facts_for(site, models), tables, rules)
     ]
+    findings = one_fix_for_every_value(findings, sites)
     findings += check_uses(uses, models, tables, rules)
     if data is None:
         return findings
@@ -275,6 +321,31 @@ def check_file(
     )
     fixes = materialize(text, [finding.fix for finding in findings], budget)
     return [dataclasses.replace(finding, fix=fix) for finding, fix in zip(findings, fixes)]
+
+
+def one_fix_for_every_value(findings: list[Finding], sites: Sequence[CallSite]) -> list[Finding]:
+    """A call that may load several ids keeps a fix only when one fix serves every id it loads;
+    otherwise each id's finding keeps its own advice and says why no fix is offered."""
+    ids: dict[Span, set[str | None]] = defaultdict(set)
+    for site in sites:
+        if site.loads_model:
+            ids[site.span].add(site.model_id)
+    groups: dict[tuple[Span, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        groups[(finding.span, finding.code)].append(finding)
+    kept = []
+    for finding in findings:
+        loaded = ids.get(finding.span, set())
+        group = groups[(finding.span, finding.code)]
+        shared = len({f.fix for f in group}) == 1 and {f.model_id for f in group} == loaded
+        if len(loaded) <= 1 or finding.fix is None or shared:
+            kept.append(finding)
+            continue
+        others = ", ".join(f"`{other}`" for other in sorted(loaded - {finding.model_id}, key=str))
+        why = f"no fix: this call also loads {others}, which a single fix would not suit"
+        advice = "; ".join(filter(None, [finding.suggestion, why]))
+        kept.append(dataclasses.replace(finding, fix=None, suggestion=advice))
+    return kept
 
 
 def check_source(
@@ -371,23 +442,36 @@ def check_uses(
 def unresolved_uses(
     sites: Sequence[CallSite], resolved: dict[ModelRef, ModelFacts | Unresolved]
 ) -> list[UnresolvedUse]:
-    """One entry per id that failed (at its first use), and one per call whose id is dynamic; calls
-    that load no model (downloads, datasets) are never resolved, so never unresolved."""
+    """One entry per id that failed (at its first use), and one per call value that is dynamic (a
+    model object is not an id: its own load is the one that counts); calls that load no model
+    (downloads, datasets) are never resolved, so never unresolved."""
     uses: list[UnresolvedUse] = []
     seen: set[ModelRef] = set()
     for site in sites:
-        if not site.loads_model:
+        if not site.loads_model or site.dynamic_kind == "object":
             continue
         if site.ref is None:
             if site.model_expr is not None or site.revision_dynamic:
                 what = f"`{site.model_expr}`" if site.model_id is None else "the revision"
-                uses.append(UnresolvedUse.at(site, Unresolved(None, "dynamic", f"{what} is not a constant")))
+                dynamic = Unresolved(None, "dynamic", site.dynamic_detail or f"{what} is not a constant")
+                uses.append(UnresolvedUse.at(site, dynamic, site.dynamic_kind or "computed"))
             continue
         outcome = resolved.get(site.ref)
         if isinstance(outcome, Unresolved) and site.ref not in seen:
             seen.add(site.ref)
             uses.append(UnresolvedUse.at(site, outcome))
     return uses
+
+
+def reach(sites: Sequence[CallSite], resolved: Mapping[ModelRef, ModelFacts | Unresolved]) -> tuple[int, int]:
+    """How many model-loading calls the code makes, and how many of them were judged on every id they
+    may load (a model object passed to `pipeline` counts as judged: its own load is)."""
+    judged: dict[tuple[str, Span], bool] = {}
+    for site in sites:
+        if site.loads_model:
+            known = site.dynamic_kind == "object" or isinstance(resolved.get(site.ref), ModelFacts)  # type: ignore[arg-type]
+            judged[(site.path, site.span)] = judged.get((site.path, site.span), True) and known
+    return len(judged), sum(judged.values())
 
 
 @dataclass

@@ -39,6 +39,82 @@ class Span:
     end_column: int
 
 
+# Why a dynamic id stays unknown, for users to act on (the JSON `detail_kind` of a `dynamic` reason).
+DynamicKind = Literal[
+    "parameter",  # a function parameter whose callers pass values that cannot be followed, or no callers
+    "cli-required",  # a command-line option or dataclass field without a default
+    "env-required",  # an environment variable without a default
+    "computed",  # computed at run time (a call, an operation loadlint does not evaluate)
+    "template",  # a string template over an unknown part
+    "object",  # a model object, not an id: its own load is what is checked
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One step of the path a followed value took to a call: where, and what happened there."""
+
+    path: str
+    line: int
+    column: int
+    note: str
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.column, "note": self.note}
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.note}"
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """One value an expression may have, and how it got there."""
+
+    value: object
+    trace: tuple[TraceStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be followed, and why."""
+
+    kind: DynamicKind
+    detail: str
+    trace: tuple[TraceStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FromParameter:
+    """A value that is a function's parameter: whatever the function's callers in the project pass.
+
+    `function` is "module:Qualified.name"; `index` the parameter's position in the definition
+    (self included), None for a keyword-only one; `default` the default's values, None without one."""
+
+    function: str
+    param: str
+    index: int | None
+    default: tuple[Known | Unknown, ...] | None
+    trace: tuple[TraceStep, ...] = ()
+
+
+Alternative = Known | Unknown | FromParameter
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """A call of a project function, with the values of its arguments: what links a parameter to
+    the values its callers pass.  `positional` holds one entry per positional argument (before any
+    `*args`); `spread` is set when the call passes `*args` or `**kwargs`."""
+
+    path: str
+    span: Span
+    callee: str  # "module:Qualified.name"
+    offset: int  # 1 when the call binds `self` (a method through an instance, a class's __init__)
+    positional: tuple[tuple[Alternative, ...], ...] = ()
+    keywords: tuple[tuple[str, tuple[Alternative, ...]], ...] = ()
+    spread: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class Keyword:
     """A keyword argument at a call: its source text and, when statically known, its value."""
@@ -72,6 +148,12 @@ class CallSite:
     task: str | None = None
     task_dynamic: bool = False
     keywords: tuple[Keyword, ...] = ()
+    # A followed id: the path its value took (empty for a constant at the call or a name bound once),
+    # why it stays unknown (`dynamic_kind`, `dynamic_detail`), or the parameter it still depends on.
+    trace: tuple[TraceStep, ...] = ()
+    dynamic_kind: DynamicKind | None = None
+    dynamic_detail: str | None = None
+    origin: FromParameter | None = None
 
     def keyword(self, name: str) -> Keyword | None:
         return next((k for k in self.keywords if k.name == name), None)
@@ -202,6 +284,7 @@ class FileReport:
     path: str
     sites: list[CallSite] = field(default_factory=list)
     uses: list[UseSite] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
     error: str | None = None
     parsed: bool = False
 

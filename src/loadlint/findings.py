@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from loadlint.facts import CallSite, ModelFacts, Span, Unresolved
+from loadlint.facts import CallSite, ModelFacts, Span, TraceStep, Unresolved
 from loadlint.fixes import Fix
 
 Severity = Literal["error", "warning"]
@@ -28,6 +28,7 @@ class Finding:
     suggestion: str | None = None
     fix: Fix | None = None
     runtime: dict | None = None
+    trace: tuple[TraceStep, ...] = ()  # the path a followed id took to the call
 
     @classmethod
     def at(
@@ -55,10 +56,11 @@ class Finding:
             auto_class=site.loader if site.kind == "from_pretrained" else None,
             suggestion=suggestion,
             fix=fix,
+            trace=site.trace,
         )
 
     def sort_key(self) -> tuple:
-        return (self.path, self.span.line, self.span.column, self.code)
+        return (self.path, self.span.line, self.span.column, self.code, self.model_id or "")
 
     def to_json(self) -> dict:
         return {
@@ -78,6 +80,7 @@ class Finding:
             "suggestion": self.suggestion,
             "fix": self.fix.to_json() if self.fix else None,
             "runtime": self.runtime,
+            "trace": [step.to_json() for step in self.trace],
         }
 
 
@@ -91,9 +94,11 @@ class UnresolvedUse:
     line: int
     reason: str
     detail: str
+    detail_kind: str | None = None  # for `dynamic`: parameter, cli-required, env-required, computed, template
+    trace: tuple[TraceStep, ...] = ()
 
     @classmethod
-    def at(cls, site: CallSite, unresolved: Unresolved) -> UnresolvedUse:
+    def at(cls, site: CallSite, unresolved: Unresolved, detail_kind: str | None = None) -> UnresolvedUse:
         return cls(
             model_id=site.model_id,
             revision=site.revision,
@@ -101,6 +106,8 @@ class UnresolvedUse:
             line=site.span.line,
             reason=unresolved.reason,
             detail=unresolved.detail,
+            detail_kind=detail_kind,
+            trace=site.trace,
         )
 
     def to_json(self) -> dict:
@@ -111,6 +118,8 @@ class UnresolvedUse:
             "line": self.line,
             "reason": self.reason,
             "detail": self.detail,
+            "detail_kind": self.detail_kind,
+            "trace": [step.to_json() for step in self.trace],
         }
 
 
@@ -134,7 +143,9 @@ class CheckResult:
     transformers_version: str
     transformers_origin: str
     files: int = 0
-    call_sites: int = 0
+    call_sites: int = 0  # model-loading and download calls in the code (a call that may load several ids counts once)
+    loads: int = 0  # the model-loading calls among them
+    checked: int = 0  # model-loading calls whose every id was resolved and judged
     findings: list[Finding] = field(default_factory=list)
     unresolved: list[UnresolvedUse] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -154,6 +165,8 @@ class CheckResult:
             "summary": {
                 "files": self.files,
                 "call_sites": self.call_sites,
+                "loads": self.loads,
+                "checked": self.checked,
                 "findings": len(self.findings),
                 "unresolved": len(self.unresolved),
                 "fixed": len(self.fixed),

@@ -25,19 +25,24 @@ from loadlint.extract.gates import (
     may_load_models,
     passes_byte_prefilter,
 )
-from loadlint.facts import FileReport
+from loadlint.extract.project import link, module_name, passed_on, wanted_names
+from loadlint.facts import CallRecord, FileReport
 from loadlint.fixes import NEWLINE
-from loadlint.limits import Budget, deep_recursion, stage, stdlib_parse, too_large
+from loadlint.limits import Budget, BudgetSpent, deep_recursion, stage, stdlib_parse, too_large
 from loadlint.source import decode
 
 __all__ = [
     "ALL_LIBRARIES",
     "HUB_FUNCTIONS",
     "MODEL_LIBRARIES",
+    "extract_calls",
     "extract_file",
     "is_removed_auto_class",
+    "link",
     "may_load_models",
+    "passed_on",
     "passes_byte_prefilter",
+    "wanted_names",
 ]
 
 
@@ -100,7 +105,7 @@ def _extract(
             report.error = _syntax_error(path, line, column, message)
             return report
     report.parsed = True
-    collector = Collector(path, is_loader)
+    collector = Collector(path, is_loader, module_name(path))
     with stage(path, "extract"), deep_recursion():
         try:
             MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
@@ -113,6 +118,23 @@ def _extract(
     report.sites = collector.sites
     report.uses = collector.uses
     return report
+
+
+def extract_calls(
+    path: str, data: bytes, is_loader: Callable[[str], bool], names: frozenset[str], budget: Budget | None = None
+) -> list[CallRecord]:
+    """The calls in one file of the functions named `names`, with the values of their arguments
+    (`extract.project` links them to the loads that depend on them).  A file that does not decode or
+    parse, or that fails, has none: its problem, if it matters, is reported where it loads a model."""
+    try:
+        source = decode(data).text
+        stdlib_parse(source)  # what CPython rejects never reaches libcst (see `limits`)
+        with budget.limit("following calls") if budget is not None else contextlib.nullcontext(), deep_recursion():
+            collector = Collector(path, is_loader, module_name(path), callers_of=names)
+            MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True).visit(collector)
+    except (BudgetSpent, Exception):  # noqa: BLE001 - a caller that cannot be read is one link fewer
+        return []
+    return collector.calls
 
 
 def _syntax_error(path: str, line: int, column: int, message: str) -> str:

@@ -3,6 +3,8 @@ turned into `CallSite` records once the whole file has been seen."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,9 +13,19 @@ import libcst as cst
 from libcst.metadata import PositionProvider, QualifiedNameSource, ScopeProvider
 
 from loadlint.extract.evaluate import Evaluator, keyword_name, source_of
-from loadlint.extract.flow import Flow
+from loadlint.extract.flow import Flow, strip_self_returning
+from loadlint.extract.follow import Follower, variant
 from loadlint.extract.gates import HUB_FUNCTIONS, is_transformers_module
-from loadlint.facts import CallKind, CallSite, Span, UseSite
+from loadlint.extract.project import callee_key
+from loadlint.facts import (
+    Alternative,
+    CallKind,
+    CallRecord,
+    CallSite,
+    Span,
+    TraceStep,
+    UseSite,
+)
 
 PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
 PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
@@ -21,9 +33,11 @@ PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermi
 
 @dataclass
 class ClassInfo:
-    """Constant candidates for `self.X` / `cls.X` / `Class.X` inside one class."""
+    """Constant candidates for `self.X` / `cls.X` / `Class.X` inside one class, and the names its
+    body annotates (a dataclass's fields, with or without a default)."""
 
     attributes: dict[str, list[cst.BaseExpression]] = field(default_factory=lambda: defaultdict(list))
+    annotated: set[str] = field(default_factory=set)
 
 
 class Collector(cst.CSTVisitor):
@@ -34,10 +48,23 @@ class Collector(cst.CSTVisitor):
 
     METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
 
-    def __init__(self, path: str, is_loader: Callable[[str], bool]) -> None:
+    def __init__(
+        self, path: str, is_loader: Callable[[str], bool], module: str = "", callers_of: frozenset[str] = frozenset()
+    ) -> None:
         super().__init__()
         self.path = path
         self.is_loader = is_loader
+        self.module = module  # the file's dotted module name, for the keys of its functions
+        self.callers_of = callers_of  # the functions whose calls to record (`CallRecord`s), by name
+        # for following values (`Follower`): loop targets, `a, b = ...` targets, parameters
+        self.loop_targets: dict[cst.Name, tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]] = {}
+        self.unpacked: dict[cst.Name, tuple[cst.BaseExpression, int]] = {}
+        self.params: dict[cst.Param, tuple[str, int | None, str]] = {}  # -> (function key, index, name shown)
+        self.function_keys: dict[cst.FunctionDef, str] = {}
+        self.class_paths: dict[cst.ClassDef, str] = {}  # `Outer.Inner`, for method keys
+        self.qualname: list[str] = []
+        self.project_calls: list[tuple[cst.Call, cst.ClassDef | None]] = []
+        self.calls: list[CallRecord] = []
         self.bound_values: dict[cst.Name, cst.BaseExpression] = {}
         self.parsed_args_names: set[cst.Name] = set()
         self.argparse_defaults: dict[str, list[cst.BaseExpression | None]] = defaultdict(list)
@@ -56,20 +83,48 @@ class Collector(cst.CSTVisitor):
     # --- structure -------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.classes[node] = ClassInfo()
+        self.class_paths[node] = ".".join([*self.qualname, node.name.value])
         self.class_stack.append(node)
         self.function_depth.append(0)
+        self.qualname.append(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_stack.pop()
         self.function_depth.pop()
+        self.qualname.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.function_depth[-1] += 1
         self.function_names.append(node.name.value)
+        self.qualname.append(node.name.value)
+        shown = ".".join(self.qualname)
+        key = f"{self.module}:{shown}"
+        self.function_keys[node] = key
+        positional = [*node.params.posonly_params, *node.params.params]
+        for index, param in enumerate(positional):
+            self.params[param] = (key, index, shown)
+        for param in node.params.kwonly_params:
+            self.params[param] = (key, None, shown)
+        self.qualname.append("<locals>")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.function_depth[-1] -= 1
         self.function_names.pop()
+        del self.qualname[-2:]
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_loop(node.target, node.iter, node)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self._bind_loop(node.target, node.iter, node)
+
+    def _bind_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression, loop: cst.CSTNode,
+                   path: tuple[int, ...] = ()) -> None:
+        if isinstance(target, cst.Name):
+            self.loop_targets[target] = (iterable, path, loop)
+        elif isinstance(target, cst.Tuple | cst.List):
+            for index, element in enumerate(target.elements):
+                self._bind_loop(element.value, iterable, loop, (*path, index))
 
     # --- bindings --------------------------------------------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -77,6 +132,8 @@ class Collector(cst.CSTVisitor):
             self._bind(target.target, node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self.class_stack and self.function_depth[-1] == 0 and isinstance(node.target, cst.Name):
+            self.classes[self.class_stack[-1]].annotated.add(node.target.value)
         if node.value is not None:
             self._bind(node.target, node.value)
 
@@ -85,10 +142,13 @@ class Collector(cst.CSTVisitor):
             self.bound_values[target] = value
             if is_parse_args_call(value):
                 self.parsed_args_names.add(target)
-        elif isinstance(target, cst.Tuple) and target.elements:
+        elif isinstance(target, cst.Tuple | cst.List) and target.elements:
             first = target.elements[0].value
             if isinstance(first, cst.Name) and is_parse_args_call(value):
                 self.parsed_args_names.add(first)  # args, rest = parser.parse_known_args()
+            for index, element in enumerate(target.elements):
+                if isinstance(element.value, cst.Name):
+                    self.unpacked[element.value] = (value, index)
         elif (
             isinstance(target, cst.Attribute)
             and isinstance(target.value, cst.Name)
@@ -122,6 +182,8 @@ class Collector(cst.CSTVisitor):
             self.candidates.append((node, HUB_FUNCTIONS[function].kind, function, self._current_class()))
         elif isinstance(func, cst.Name | cst.Attribute):
             self.use_candidates.append((node, self._current_class()))
+        if self.callers_of and _called_name(func) in self.callers_of:
+            self.project_calls.append((node, self._current_class()))
 
     def _current_class(self) -> cst.ClassDef | None:
         return self.class_stack[-1] if self.class_stack else None
@@ -142,6 +204,35 @@ class Collector(cst.CSTVisitor):
             if q.source is QualifiedNameSource.IMPORT
         }
 
+    def class_named(self, name: str) -> cst.ClassDef | None:
+        return next((klass for klass in self.classes if klass.name.value == name), None)
+
+    def is_dataclass(self, klass: cst.ClassDef) -> bool:
+        return any(_called_name(d.decorator) == "dataclass" for d in klass.decorators)
+
+    def dataclass_field(self, klass: cst.ClassDef, name: str, depth: int = 0) -> tuple[bool, cst.BaseExpression | None]:
+        """Whether a dataclass (or a base class in this file) has the field, and its default: the
+        class-level value, or `field(default=...)`'s."""
+        info = self.classes[klass]
+        values = info.attributes.get(name, [])
+        if len(values) == 1:
+            value = values[0]
+            if isinstance(value, cst.Call) and _called_name(value.func) == "field":
+                default = next((a.value for a in value.args if keyword_name(a) == "default"), None)
+                return True, default
+            return True, value
+        if name in info.annotated or values:
+            return True, None
+        for base in klass.bases:
+            parent = self.class_named(base.value.value) if isinstance(base.value, cst.Name) else None
+            if parent is not None and parent is not klass and depth < 8:
+                return self.dataclass_field(parent, name, depth + 1)
+        return False, None
+
+    def is_load(self, value: cst.BaseExpression) -> bool:
+        """Whether `value` is (a self-returning method on) one of the file's loading calls."""
+        return strip_self_returning(value) in self.candidate_calls
+
     def _transformers_name(self, node: cst.BaseExpression) -> str | None:
         for name in self.qualified_names(node):
             if is_transformers_module(name) and "." in name:
@@ -151,12 +242,46 @@ class Collector(cst.CSTVisitor):
     # --- records -----------------------------------------------------------------------------
     def leave_Module(self, original_node: cst.Module) -> None:
         """Evaluate the calls once every binding in the file is known (metadata is still set)."""
-        self.sites = [self._call_site(call, kind, loader, klass) for call, kind, loader, klass in self.candidates]
+        self.candidate_calls = frozenset(call for call, *_ in self.candidates)
+        variants = [self._call_sites(call, kind, loader, klass) for call, kind, loader, klass in self.candidates]
+        self.sites = [site for sites in variants for site in sites]
         # Only model loads are followed to their uses: no rule judges what a download returns.
-        loads = {call: site for (call, *_), site in zip(self.candidates, self.sites) if site.loads_model}
+        loads = {call: sites[0] for (call, *_), sites in zip(self.candidates, variants) if sites[0].loads_model}
         self.uses = Flow(self, loads).uses()
+        self.calls = [record for call, klass in self.project_calls if (record := self._call_record(call, klass))]
 
-    def _call_site(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> CallSite:
+    def _call_record(self, call: cst.Call, klass: cst.ClassDef | None) -> CallRecord | None:
+        callee = callee_key(self, call.func, klass)
+        if callee is None:
+            return None
+        key, offset = callee
+        follower = Follower(self, klass)
+        note = f"passed to {key.partition(':')[2]}()"
+
+        def passed(arg: cst.Arg) -> tuple[Alternative, ...]:
+            step = follower.step(arg.value, note)
+            return tuple(_through(alt, step) for alt in follower.alternatives(arg.value))
+
+        positional = itertools.takewhile(lambda arg: not arg.star and arg.keyword is None, call.args)
+        return CallRecord(
+            path=self.path,
+            span=self.span_of(call),
+            callee=key,
+            offset=offset,
+            positional=tuple(passed(arg) for arg in positional),
+            keywords=tuple((arg.keyword.value, passed(arg)) for arg in call.args if arg.keyword is not None),
+            spread=any(arg.star for arg in call.args),
+        )
+
+    def _call_sites(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> list[CallSite]:
+        """The call's record, one per value its model id may take (one for a constant)."""
+        pending = self._call_site(call, kind, loader, klass)
+        site = pending.record
+        if site.model_id is not None or pending.model_node is None or not site.loads_model:
+            return [site]
+        return [variant(site, alt) for alt in Follower(self, klass).alternatives(pending.model_node)]
+
+    def _call_site(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> _Pending:
         evaluator = Evaluator(self, klass)
         positional = [a for a in call.args if a.keyword is None and not a.star]
         keywords = {keyword_name(a): a.value for a in call.args if a.keyword is not None}
@@ -175,7 +300,7 @@ class Collector(cst.CSTVisitor):
         model_id, model_expr = evaluator.string_or_none(model_node)
         task, task_expr = evaluator.string_or_none(task_node)
         revision, revision_expr = evaluator.string_or_none(keywords.get("revision"))
-        return CallSite(
+        return _Pending(model_node, CallSite(
             path=self.path,
             span=self.span_of(call),
             kind=kind,
@@ -189,7 +314,7 @@ class Collector(cst.CSTVisitor):
             task=task,
             task_dynamic=task_expr is not None,
             keywords=tuple(evaluator.keyword(a) for a in call.args if a.keyword or a.star == "**"),
-        )
+        ))
 
     def span_of(self, node: cst.CSTNode) -> Span:
         position = self.get_metadata(PositionProvider, node)
@@ -235,3 +360,25 @@ def argparse_dest(call: cst.Call) -> str | None:
     if chosen is None:
         return None
     return chosen.lstrip("-").replace("-", "_") or None
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A call's record as `evaluate` sees it, and the model argument `Follower` may follow further."""
+
+    model_node: cst.BaseExpression | None
+    record: CallSite
+
+
+def _through(alt: Alternative, step: TraceStep) -> Alternative:
+    """An argument's value, with the step where it is passed to the function."""
+    return dataclasses.replace(alt, trace=(*alt.trace, step))
+
+
+def _called_name(func: cst.BaseExpression) -> str | None:
+    """The last name of a callee (`load` of `m.load`, `self.load`, `load`), or None."""
+    if isinstance(func, cst.Call):
+        func = func.func
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else None

@@ -144,9 +144,13 @@ class Evaluator:
 
     def _single_binding(self, name: cst.Name) -> cst.CSTNode | None:
         """The node that binds `name` where it is used, when exactly one binding is visible."""
+        bindings = self.bindings(name)
+        return bindings[0] if len(bindings) == 1 else None
+
+    def bindings(self, name: cst.Name) -> list[cst.CSTNode | None]:
+        """The nodes that bind `name` where it is used (None for one that is not a node: a builtin)."""
         scope: Scope | None = self.collector.get_metadata(ScopeProvider, name, None)
-        assignments = list(scope[name.value]) if scope is not None else []
-        return getattr(assignments[0], "node", None) if len(assignments) == 1 else None
+        return [getattr(assignment, "node", None) for assignment in scope[name.value]] if scope is not None else []
 
     def _argparse_default(self, dest: str, depth: int) -> object:
         defaults = self.collector.argparse_defaults.get(dest, [])
@@ -158,7 +162,7 @@ class Evaluator:
     def _class_named(self, base: cst.Name) -> cst.ClassDef | None:
         if base.value in ("self", "cls"):
             return self.klass
-        return next((k for k in self.collector.classes if k.name.value == base.value), None)
+        return self.collector.class_named(base.value)
 
     # --- calls -------------------------------------------------------------------------------
     def _eval_Call(self, node: cst.Call, depth: int) -> object:

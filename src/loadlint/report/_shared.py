@@ -53,7 +53,8 @@ def unresolved_name(use: UnresolvedUse) -> str:
 def describe_unresolved(use: UnresolvedUse) -> str:
     """`id [reason]: detail`, the whole story of one unresolved id except where it is."""
     detail = f": {use.detail}" if use.detail else ""
-    return f"{unresolved_name(use)} [{use.reason}]{detail}"
+    kind = f" ({use.detail_kind})" if use.detail_kind else ""
+    return f"{unresolved_name(use)} [{use.reason}]{kind}{detail}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import PurePath
 from urllib.parse import quote
 
-from loadlint.facts import Span
+from loadlint.facts import Span, TraceStep
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixes import Edit, Fix
 from loadlint.report._shared import FileError, describe_unresolved
@@ -93,7 +93,22 @@ def _result(finding: Finding, rule_index: int, fingerprint: str) -> dict:
     }
     if finding.fix and finding.fix.edits:
         sarif_result["fixes"] = [_fix(finding.fix, artifact)]
+    if finding.trace:
+        sarif_result["codeFlows"] = [_code_flow(finding.trace)]
     return sarif_result
+
+
+def _code_flow(trace: Sequence[TraceStep]) -> dict:
+    """The path a followed id took, origin first: one thread flow, a location per step."""
+    locations = [
+        {"location": {**_location(_artifact_location(step.path), _point(step)), "message": {"text": step.note}}}
+        for step in trace
+    ]
+    return {"threadFlows": [{"locations": locations}]}
+
+
+def _point(step: TraceStep) -> dict:
+    return {"startLine": step.line, "startColumn": step.column}
 
 
 def _fix(fix: Fix, artifact: dict) -> dict:

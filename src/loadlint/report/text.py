@@ -24,6 +24,7 @@ def _finding_lines(finding: Finding) -> list[str]:
         lines.append(f"  help: {finding.suggestion}")
     if finding.fix:
         lines.append(f"  fix ({finding.fix.applicability}): {finding.fix.title}")
+    lines.extend(f"  via: {step}" for step in finding.trace)
     if finding.runtime:
         lines.append(f"  {_runtime_line(finding.runtime)}")
     return lines
@@ -67,13 +68,19 @@ def _summary_lines(result: CheckResult) -> list[str]:
         f"Checked {plural(result.files, 'file')}, {plural(result.call_sites, 'call site')}: "
         f"{plural(len(result.findings), 'finding')} ({plural(errors, 'error')}, {plural(warnings, 'warning')})",
     ]
+    if result.loads:
+        share = f"{100 * result.checked // result.loads}%"
+        left = result.loads - result.checked
+        lines.append(f"Model loads: {result.loads}, checked {result.checked} ({share}), unresolved {left}")
     fixes = fixable_phrase(result.findings)
     if fixes:
         lines.append(f"{FIXABLE_MARK} {fixes}")
     lines.extend(_runtime_calls_lines(result))
     if result.unresolved:
         lines.append(f"Unresolved ({len(result.unresolved)}), not checked:")
-        lines.extend(f"  {use.path}:{use.line}: {describe_unresolved(use)}" for use in result.unresolved)
+        for use in result.unresolved:
+            lines.append(f"  {use.path}:{use.line}: {describe_unresolved(use)}")
+            lines.extend(f"    via: {step}" for step in use.trace)
     if result.errors:
         lines.append(f"Files not checked ({len(result.errors)}):")
         lines.extend(f"  {error}" for error in result.errors)

@@ -1,0 +1,321 @@
+"""Every value a model id may take at one call, and the path each one took to it.
+
+Where `evaluate` knows one constant or nothing, this follows an id through the forms real code
+uses: a loop over a literal collection (`for mid in [...]`, `.items()`, `.values()`, `.keys()`,
+comprehensions), a subscript of a literal dict with a constant or looped key, a dataclass field's
+default read through an instance (built directly or by `HfArgumentParser`), and `+`, f-strings and
+`.format` over all of these (each combination, bounded).  A function parameter becomes a
+`FromParameter`: its values are whatever the function's callers in the project pass, which
+`extract.project` links once every file is read.  What cannot be followed is an `Unknown` with the
+reason users can act on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from loadlint.extract.evaluate import MAX_EVAL_DEPTH, Evaluator, NotConstant, keyword_name, source_of
+from loadlint.facts import Alternative, CallSite, FromParameter, Known, TraceStep, Unknown
+
+if TYPE_CHECKING:
+    from loadlint.extract.collect import Collector
+
+MAX_VALUES = 16  # values of one expression; past it the rest are not followed
+DATACLASS_PARSERS = frozenset({"parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"})
+DICT_VIEWS = frozenset({"items", "values", "keys"})
+
+
+def load_step(site: CallSite) -> TraceStep:
+    """The last step of every trace: the call that loads the value."""
+    call = f"{site.loader}.from_pretrained" if site.kind == "from_pretrained" else site.loader
+    return TraceStep(site.path, site.span.line, site.span.column, call)
+
+
+def variant(site: CallSite, alt: Alternative) -> CallSite:
+    """A load's record for one value of its id: known, unknown (with why) or a parameter to link."""
+    if isinstance(alt, FromParameter):
+        return dataclasses.replace(site, origin=alt, dynamic_kind="parameter", trace=alt.trace)
+    trace = (*alt.trace, load_step(site)) if alt.trace else ()  # a value found at the call has no path
+    if isinstance(alt, Unknown):
+        return dataclasses.replace(site, dynamic_kind=alt.kind, dynamic_detail=alt.detail, trace=trace)
+    if isinstance(alt.value, str) and alt.value:
+        return dataclasses.replace(site, model_id=alt.value, model_expr=None, trace=trace)
+    detail = f"`{site.model_expr}` is {'None' if alt.value is None else repr(alt.value)} here, not a model id"
+    return dataclasses.replace(site, dynamic_kind="computed", dynamic_detail=detail, trace=trace)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class Follower:
+    """The values of expressions at one place in the file (`klass`: the class it lies in)."""
+
+    def __init__(self, collector: Collector, klass: cst.ClassDef | None) -> None:
+        self.collector = collector
+        self.klass = klass
+        self.evaluator = Evaluator(collector, klass)
+
+    def alternatives(self, node: cst.BaseExpression, depth: int = 0) -> list[Alternative]:
+        if depth > MAX_EVAL_DEPTH:
+            return [Unknown("computed", f"`{shorten(source_of(node))}` is nested too deeply to follow")]
+        follow = getattr(self, f"_follow_{type(node).__name__}", None)
+        if follow is not None:
+            found = follow(node, depth + 1)
+            if found is not None:
+                return found[:MAX_VALUES]
+        try:
+            return [Known(self.evaluator.value(node))]
+        except NotConstant:
+            return [Unknown("computed", f"`{shorten(source_of(node))}` is computed at run time")]
+
+    def step(self, node: cst.CSTNode, note: str) -> TraceStep:
+        span = self.collector.span_of(node)
+        return TraceStep(self.collector.path, span.line, span.column, note)
+
+    # --- names -------------------------------------------------------------------------------
+    def _follow_Name(self, node: cst.Name, depth: int) -> list[Alternative] | None:
+        if node.value in ("True", "False", "None"):
+            return None
+        bindings = self.evaluator.bindings(node)
+        if len(bindings) > 1:
+            return [Unknown("computed", f"`{node.value}` is bound more than once")]
+        bound = bindings[0] if bindings else None
+        if isinstance(bound, cst.Param):
+            return [self._parameter(bound, depth)]
+        if not isinstance(bound, cst.Name):
+            return None
+        if bound in self.collector.loop_targets:
+            return self._loop_values(bound, depth)
+        value = self.collector.bound_values.get(bound)
+        if value is None:
+            return None
+        if self.collector.is_load(value):
+            return [Unknown("object", f"`{node.value}` is a loaded model, not an id")]
+        return self.alternatives(value, depth)
+
+    def _parameter(self, param: cst.Param, depth: int) -> Alternative:
+        key, index, shown = self.collector.params[param]
+        default = None if param.default is None else tuple(self._known_or_unknown(param.default, depth))
+        note = f"parameter `{param.name.value}` of {shown}()"
+        return FromParameter(key, param.name.value, index, default, (self.step(param, note),))
+
+    def _known_or_unknown(self, node: cst.BaseExpression, depth: int) -> list[Known | Unknown]:
+        """A default's values: a default that is itself a parameter cannot be followed."""
+        return [
+            alt if not isinstance(alt, FromParameter) else Unknown("parameter", f"`{source_of(node)}` is a parameter")
+            for alt in self.alternatives(node, depth)
+        ]
+
+    def _loop_values(self, target: cst.Name, depth: int) -> list[Alternative]:
+        iterable, path, loop = self.collector.loop_targets[target]
+        elements = self._elements(iterable, depth)
+        if elements is None:
+            return [Unknown("computed", f"`{target.value}` comes from a loop over `{shorten(source_of(iterable))}`")]
+        found: list[Alternative] = []
+        for element in elements:
+            try:
+                for index in path:
+                    element = element[index]  # type: ignore[index]
+            except (TypeError, IndexError, KeyError):
+                return [Unknown("computed", f"`{target.value}` does not unpack from `{shorten(source_of(iterable))}`")]
+            note = f"`{target.value}` is {element!r} in the loop over `{shorten(source_of(iterable))}`"
+            found.append(Known(element, (self.step(loop, note),)))
+        return found
+
+    def _elements(self, iterable: cst.BaseExpression, depth: int) -> list[object] | None:
+        """The items a loop over `iterable` takes, when it is a literal collection (possibly through a
+        name bound once, a dict view or `enumerate`)."""
+        if isinstance(iterable, cst.Call) and not iterable.args and isinstance(iterable.func, cst.Attribute):
+            view = iterable.func.attr.value
+            mapping = self._literal(iterable.func.value, depth)
+            if view in DICT_VIEWS and isinstance(mapping, dict):
+                return list(getattr(mapping, view)())
+            return None
+        if (
+            isinstance(iterable, cst.Call)
+            and isinstance(iterable.func, cst.Name)
+            and iterable.func.value == "enumerate"
+        ):
+            inner = self._elements(iterable.args[0].value, depth) if len(iterable.args) == 1 else None
+            return None if inner is None else list(enumerate(inner))
+        collection = self._literal(iterable, depth)
+        if isinstance(collection, dict):
+            return list(collection)
+        if isinstance(collection, list | tuple | set | frozenset):
+            return sorted(collection, key=repr) if isinstance(collection, set | frozenset) else list(collection)
+        return None
+
+    def _literal(self, node: cst.BaseExpression, depth: int) -> object:
+        """A literal list, tuple, set or dict of constants (possibly through a name bound once), or
+        a constant; None otherwise."""
+        if depth > MAX_EVAL_DEPTH:
+            return None
+        if isinstance(node, cst.Name):
+            bindings = self.evaluator.bindings(node)
+            bound = bindings[0] if len(bindings) == 1 else None
+            if isinstance(bound, cst.Name) and bound in self.collector.bound_values:
+                return self._literal(self.collector.bound_values[bound], depth + 1)
+        if isinstance(node, cst.List | cst.Tuple | cst.Set):
+            items = [self._literal(element.value, depth + 1) for element in node.elements]
+            if any(
+                item is None or isinstance(element, cst.StarredElement) for item, element in zip(items, node.elements)
+            ):
+                return None
+            return {cst.List: list, cst.Tuple: tuple, cst.Set: set}[type(node)](items)
+        if isinstance(node, cst.Dict):
+            pairs = [
+                (self._literal(element.key, depth + 1), self._literal(element.value, depth + 1))
+                for element in node.elements
+                if isinstance(element, cst.DictElement)
+            ]
+            if len(pairs) != len(node.elements) or any(key is None or value is None for key, value in pairs):
+                return None
+            try:
+                return dict(pairs)
+            except TypeError:  # an unhashable key
+                return None
+        try:
+            return self.evaluator.value(node, depth)
+        except NotConstant:
+            return None
+
+    # --- subscripts and attributes -------------------------------------------------------------
+    def _follow_Subscript(self, node: cst.Subscript, depth: int) -> list[Alternative] | None:
+        mapping = self._literal(node.value, depth)
+        if not isinstance(mapping, dict | list | tuple) or len(node.slice) != 1:
+            return None
+        index = node.slice[0].slice
+        if not isinstance(index, cst.Index):
+            return None
+        found: list[Alternative] = []
+        for key in self.alternatives(index.value, depth):
+            if not isinstance(key, Known):
+                return [Unknown("computed", f"`{shorten(source_of(node))}`: the key cannot be followed")]
+            try:
+                value = mapping[key.value]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                continue  # that key would raise at run time: no load happens with it
+            note = f"`{shorten(source_of(node.value))}[{key.value!r}]` is {value!r}"
+            found.append(Known(value, (*key.trace, self.step(node, note))))
+        return found or [Unknown("computed", f"`{shorten(source_of(node))}` names no key of the literal")]
+
+    def _follow_Attribute(self, node: cst.Attribute, depth: int) -> list[Alternative] | None:
+        """`args.model` where `args` is a dataclass instance: the field's default."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        made = self._instance_of(node.value)
+        if made is None:
+            return None
+        klass, how = made
+        found, default = self.collector.dataclass_field(klass, node.attr.value)
+        if not found:
+            return None
+        shown = f"{klass.name.value}.{node.attr.value}"
+        if default is None:
+            return [Unknown("cli-required", f"{shown} has no default", (self.step(node, how),))]
+        steps = (self.step(default, f"default of {shown}"), self.step(node, how))
+        return [
+            Known(alt.value, (*alt.trace, *steps)) if isinstance(alt, Known) else alt
+            for alt in Follower(self.collector, klass).alternatives(default, depth)
+        ]
+
+    def _instance_of(self, name: cst.Name) -> tuple[cst.ClassDef, str] | None:
+        """The dataclass a name holds an instance of, and how it was made."""
+        bindings = self.evaluator.bindings(name)
+        bound = bindings[0] if len(bindings) == 1 else None
+        if not isinstance(bound, cst.Name):
+            return None
+        if bound in self.collector.unpacked:
+            value, index = self.collector.unpacked[bound]
+            parsed = self._parsed_dataclasses(value)
+            if parsed is not None and index < len(parsed):
+                return parsed[index], f"parsed by HfArgumentParser into `{name.value}`"
+            return None
+        value = self.collector.bound_values.get(bound)
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and not value.args:
+            klass = self.collector.class_named(value.func.value)
+            if klass is not None and self.collector.is_dataclass(klass):
+                return klass, f"`{name.value}` is a {klass.name.value}() with its defaults"
+        return None
+
+    def _parsed_dataclasses(self, value: cst.BaseExpression) -> list[cst.ClassDef] | None:
+        """`HfArgumentParser(A, B).parse_args_into_dataclasses()` (the parser possibly bound to a name
+        once): the dataclasses, in order."""
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+            return None
+        if value.func.attr.value not in DATACLASS_PARSERS:
+            return None
+        parser = value.func.value
+        if isinstance(parser, cst.Name):
+            bindings = self.evaluator.bindings(parser)
+            bound = bindings[0] if len(bindings) == 1 else None
+            parser = self.collector.bound_values.get(bound) if isinstance(bound, cst.Name) else None
+        if not (isinstance(parser, cst.Call) and parser.args):
+            return None
+        given = parser.args[0].value
+        nodes = [e.value for e in given.elements] if isinstance(given, cst.Tuple | cst.List) else [given]
+        classes = [self.collector.class_named(n.value) if isinstance(n, cst.Name) else None for n in nodes]
+        return None if any(c is None for c in classes) else classes  # type: ignore[return-value]
+
+    # --- strings built from parts ----------------------------------------------------------------
+    def _follow_BinaryOperation(self, node: cst.BinaryOperation, depth: int) -> list[Alternative] | None:
+        if not isinstance(node.operator, cst.Add):
+            return None
+        return self._combine(node, [node.left, node.right], lambda parts: parts[0] + parts[1], depth)
+
+    def _follow_FormattedString(self, node: cst.FormattedString, depth: int) -> list[Alternative] | None:
+        pieces: list[cst.BaseExpression | str] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append(part.value)
+            elif part.conversion is None and part.format_spec is None:
+                pieces.append(part.expression)
+            else:
+                return None
+        expressions = [piece for piece in pieces if not isinstance(piece, str)]
+
+        def build(values: list[object]) -> object:
+            taken = iter(values)
+            return "".join(piece if isinstance(piece, str) else str(next(taken)) for piece in pieces)
+
+        return self._combine(node, expressions, build, depth)
+
+    def _follow_Call(self, node: cst.Call, depth: int) -> list[Alternative] | None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "format") or any(a.star for a in node.args):
+            return None
+        positional = [a.value for a in node.args if a.keyword is None]
+        names = [keyword_name(a) for a in node.args if a.keyword is not None]
+        keyword_values = [a.value for a in node.args if a.keyword is not None]
+
+        def build(values: list[object]) -> object:
+            template, rest = values[0], values[1:]
+            args, kwargs = rest[: len(positional)], dict(zip(names, rest[len(positional) :]))
+            return template.format(*args, **kwargs)  # type: ignore[union-attr]
+
+        return self._combine(node, [func.value, *positional, *keyword_values], build, depth)
+
+    def _combine(
+        self, node: cst.BaseExpression, parts: list[cst.BaseExpression], build, depth: int
+    ) -> list[Alternative]:
+        """Each combination of the parts' values, built into one value; an unknown part makes the
+        whole a `template` (shown in the detail)."""
+        choices = [self.alternatives(part, depth) for part in parts]
+        if any(not isinstance(alt, Known) for options in choices for alt in options):
+            return [
+                Unknown("template", f"`{shorten(source_of(node))}` is a template over a value that cannot be followed")
+            ]
+        found: list[Alternative] = []
+        for combination in itertools.islice(itertools.product(*choices), MAX_VALUES):
+            try:
+                value = build([alt.value for alt in combination])
+            except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+                return [Unknown("computed", f"`{shorten(source_of(node))}` does not evaluate")]
+            found.append(Known(value, tuple(step for alt in combination for step in alt.trace)))
+        return found

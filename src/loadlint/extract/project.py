@@ -1,0 +1,210 @@
+"""The project index: which values a function's callers in the project pass to its parameters.
+
+A load whose id is a parameter (`def load(name): AutoModel.from_pretrained(name)`) is recorded
+with a `FromParameter` origin.  Once every file is read, the engine looks for the calls of those
+functions (a byte search for their names first, then libcst on the files that name them), and
+`link` replaces each such load by one record per value its callers pass, with the path the value
+took.  A caller that passes its own parameter continues up the chain, `MAX_DEPTH` calls at most;
+a call that omits the argument contributes the parameter's default, and only then.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import libcst as cst
+from libcst.metadata import QualifiedNameSource, ScopeProvider
+
+from loadlint.extract.evaluate import Evaluator
+from loadlint.extract.follow import variant
+from loadlint.facts import Alternative, CallRecord, CallSite, FileReport, FromParameter, Known, TraceStep, Unknown
+
+if TYPE_CHECKING:
+    from loadlint.extract.collect import Collector
+
+MAX_DEPTH = 4  # calls followed up from a load's parameter
+_SPREAD = object()  # the call passes *args / **kwargs where the parameter would be
+
+
+def module_name(path: str) -> str:
+    """The dotted module a file is imported as: its name, below the packages (`__init__.py`) above it."""
+    folder, name = os.path.split(os.path.abspath(path))
+    stem = name.rpartition(".")[0] or name
+    parts = [] if stem == "__init__" else [stem]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
+    return ".".join(parts) or stem
+
+
+def function_key(dotted: str) -> str:
+    """`pkg.models.load` -> `pkg.models:load`: a function's key from its import path."""
+    module, _, name = dotted.rpartition(".")
+    return f"{module}:{name}"
+
+
+def callee_key(collector: Collector, func: cst.BaseExpression, klass: cst.ClassDef | None) -> tuple[str, int] | None:
+    """The function a call reaches, as (key, offset): offset 1 when the call binds `self` (a method
+    called on `self` or on an instance, a class called to make one).  None when it cannot be told."""
+    if isinstance(func, cst.Name):
+        return _name_key(collector, func)
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return None
+    base, method = func.value, func.attr.value
+    if base.value in ("self", "cls") and klass is not None:
+        return f"{collector.module}:{_class_path(collector, klass)}.{method}", 1
+    imported = _imported(collector, func)
+    if imported is not None:
+        return function_key(imported), 0
+    bindings = Evaluator(collector, klass).bindings(base)
+    made = collector.bound_values.get(bindings[0]) if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
+    if isinstance(made, cst.Call):  # `loader = Loader(); loader.load(...)`
+        owner = callee_key(collector, made.func, klass)
+        if owner is not None:
+            return f"{owner[0].removesuffix('.__init__')}.{method}", 1
+    return None
+
+
+def _name_key(collector: Collector, func: cst.Name) -> tuple[str, int] | None:
+    bindings = Evaluator(collector, None).bindings(func)
+    bound = bindings[0] if len(bindings) == 1 else None
+    if isinstance(bound, cst.FunctionDef) and bound in collector.function_keys:
+        return collector.function_keys[bound], 0
+    if isinstance(bound, cst.ClassDef):
+        return f"{collector.module}:{_class_path(collector, bound)}.__init__", 1
+    imported = _imported(collector, func)
+    return (function_key(imported), 0) if imported is not None else None
+
+
+def _class_path(collector: Collector, klass: cst.ClassDef) -> str:
+    return collector.class_paths.get(klass, klass.name.value)
+
+
+def _imported(collector: Collector, node: cst.BaseExpression) -> str | None:
+    """The absolute dotted name an imported callee has (`from .models import load` -> pkg.models.load)."""
+    scope = collector.get_metadata(ScopeProvider, node, None)
+    if scope is None:
+        return None
+    names = [q.name for q in scope.get_qualified_names_for(node) if q.source is QualifiedNameSource.IMPORT]
+    if len(names) != 1:
+        return None
+    name = names[0]
+    if not name.startswith("."):
+        return name
+    dots = len(name) - len(name.lstrip("."))
+    package = (
+        collector.module.split(".") if collector.path.endswith("__init__.py") else collector.module.split(".")[:-1]
+    )
+    package = package[: len(package) - (dots - 1)] if dots > 1 else package
+    return ".".join([*package, name.lstrip(".")])
+
+
+def wanted_names(origins: Iterable[FromParameter]) -> frozenset[str]:
+    """The names to look for in the project's bytes: each function's own name (a class's, for __init__)."""
+    names = set()
+    for origin in origins:
+        path = origin.function.partition(":")[2].split(".")
+        names.add(path[-2] if path[-1] == "__init__" and len(path) > 1 else path[-1])
+    return frozenset(names)
+
+
+def passed_on(calls: Iterable[CallRecord]) -> list[FromParameter]:
+    """The callers' own parameters that calls pass on: the next link of each chain."""
+    return [
+        alt
+        for record in calls
+        for alts in (*record.positional, *(alts for _, alts in record.keywords))
+        for alt in alts
+        if isinstance(alt, FromParameter)
+    ]
+
+
+def link(reports: Iterable[FileReport], calls: Iterable[CallRecord]) -> None:
+    """Replace each load that depends on a parameter by one record per value its callers pass."""
+    by_callee: dict[str, list[CallRecord]] = defaultdict(list)
+    for record in calls:
+        by_callee[record.callee].append(record)
+    for report in reports:
+        report.sites = [
+            variant
+            for site in report.sites
+            for variant in (_expand(site, by_callee) if site.origin is not None else [site])
+        ]
+
+
+def _expand(site: CallSite, by_callee: dict[str, list[CallRecord]]) -> list[CallSite]:
+    assert site.origin is not None
+    unlinked = dataclasses.replace(site, origin=None)
+    return [variant(unlinked, alt) for alt in _unique(_values(site.origin, by_callee, MAX_DEPTH, frozenset()))]
+
+
+def _values(
+    origin: FromParameter, by_callee: dict[str, list[CallRecord]], depth: int, seen: frozenset[str]
+) -> list[Known | Unknown]:
+    shown = origin.function.partition(":")[2]
+    records = list(by_callee.get(origin.function, ()))
+    if origin.function.endswith(".__init__"):  # `Loader(...)` through an import names the class itself
+        records += [
+            dataclasses.replace(r, offset=1) for r in by_callee.get(origin.function.removesuffix(".__init__"), ())
+        ]
+    if not records:
+        default = [_after(alt, origin.trace) for alt in origin.default or ()]
+        return [Unknown("parameter", f"{shown}() is not called in the project", origin.trace), *default]
+    found: list[Known | Unknown] = []
+    for record in records:
+        where = TraceStep(
+            record.path, record.span.line, record.span.column, f"{shown}() called without `{origin.param}`"
+        )
+        argument = _argument(record, origin)
+        if argument is _SPREAD:
+            found.append(
+                Unknown("parameter", f"`{origin.param}` of {shown}() comes through *args or **kwargs", (where,))
+            )
+        elif argument is None:
+            found += [_after(alt, (where, *origin.trace)) for alt in origin.default or ()]
+        else:
+            for alt in argument:  # type: ignore[union-attr]
+                found += _followed(alt, origin, by_callee, depth, seen)
+    return found
+
+
+def _followed(
+    alt: Alternative, origin: FromParameter, by_callee: dict[str, list[CallRecord]], depth: int, seen: frozenset[str]
+) -> list[Known | Unknown]:
+    """One value a caller passes: itself, or (its own parameter) the values of that one's callers."""
+    if not isinstance(alt, FromParameter):
+        return [_after(alt, origin.trace)]
+    if depth <= 1 or alt.function in seen:
+        detail = f"`{alt.param}` of {alt.function.partition(':')[2]}() is passed on more than {MAX_DEPTH} calls deep"
+        return [Unknown("parameter", detail, (*alt.trace, *origin.trace))]
+    return [
+        _after(value, (*alt.trace, *origin.trace))
+        for value in _values(alt, by_callee, depth - 1, seen | {origin.function})
+    ]
+
+
+def _argument(record: CallRecord, origin: FromParameter) -> tuple[Alternative, ...] | object | None:
+    """What a call passes for the parameter: its values, `_SPREAD` when it cannot be told, None if omitted."""
+    for name, alts in record.keywords:
+        if name == origin.param:
+            return alts
+    if origin.index is not None and 0 <= origin.index - record.offset < len(record.positional):
+        return record.positional[origin.index - record.offset]
+    return _SPREAD if record.spread else None
+
+
+def _after(alt: Known | Unknown, steps: tuple[TraceStep, ...]) -> Known | Unknown:
+    return dataclasses.replace(alt, trace=(*alt.trace, *steps))
+
+
+def _unique(values: list[Known | Unknown]) -> list[Known | Unknown]:
+    """One record per value (the first path that brings it), one per distinct reason it is unknown."""
+    kept: dict[object, Known | Unknown] = {}
+    for value in values:
+        key = ("known", repr(value.value)) if isinstance(value, Known) else ("unknown", value.kind, value.detail)
+        kept.setdefault(key, value)
+    return list(kept.values())
