@@ -88,13 +88,16 @@ class FromParameter:
     """A value that is a function's parameter: whatever the function's callers in the project pass.
 
     `function` is "module:Qualified.name"; `index` the parameter's position in the definition
-    (self included), None for a keyword-only one; `default` the default's values, None without one."""
+    (self included), None for a keyword-only one; `default` the default's values, None without one.
+    `caller` names what calls the function from outside the project ("click", "pytest", "the command
+    line"): then `default` holds the values it passes."""
 
     function: str
     param: str
     index: int | None
     default: tuple[Known | Unknown, ...] | None
     trace: tuple[TraceStep, ...] = ()
+    caller: str | None = None
 
 
 Alternative = Known | Unknown | FromParameter

@@ -28,6 +28,7 @@ from loadlint.facts import (
 )
 
 PIPELINE_NAMES = frozenset({"transformers.pipeline", "transformers.pipelines.pipeline"})
+CLI_RUNNERS = frozenset({"fire.Fire", "typer.run"})  # they call the function they are given
 PARSE_ARGS_METHODS = frozenset({"parse_args", "parse_known_args", "parse_intermixed_args"})
 
 
@@ -59,7 +60,8 @@ class Collector(cst.CSTVisitor):
         # for following values (`Follower`): loop targets, `a, b = ...` targets, parameters
         self.loop_targets: dict[cst.Name, tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]] = {}
         self.unpacked: dict[cst.Name, tuple[cst.BaseExpression, int]] = {}
-        self.params: dict[cst.Param, tuple[str, int | None, str]] = {}  # -> (function key, index, name shown)
+        self.params: dict[cst.Param, tuple[str, int | None, str, cst.FunctionDef]] = {}  # -> key, index, name, def
+        self.cli_functions: set[str] = set()  # functions handed to `fire.Fire` or `typer.run`
         self.function_keys: dict[cst.FunctionDef, str] = {}
         self.class_paths: dict[cst.ClassDef, str] = {}  # `Outer.Inner`, for method keys
         self.qualname: list[str] = []
@@ -102,9 +104,9 @@ class Collector(cst.CSTVisitor):
         self.function_keys[node] = key
         positional = [*node.params.posonly_params, *node.params.params]
         for index, param in enumerate(positional):
-            self.params[param] = (key, index, shown)
+            self.params[param] = (key, index, shown, node)
         for param in node.params.kwonly_params:
-            self.params[param] = (key, None, shown)
+            self.params[param] = (key, None, shown, node)
         self.qualname.append("<locals>")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -182,6 +184,8 @@ class Collector(cst.CSTVisitor):
             self.candidates.append((node, HUB_FUNCTIONS[function].kind, function, self._current_class()))
         elif isinstance(func, cst.Name | cst.Attribute):
             self.use_candidates.append((node, self._current_class()))
+        if qualified & CLI_RUNNERS and node.args and isinstance(node.args[0].value, cst.Name):
+            self.cli_functions.add(node.args[0].value.value)
         if self.callers_of and _called_name(func) in self.callers_of:
             self.project_calls.append((node, self._current_class()))
 
@@ -277,8 +281,9 @@ class Collector(cst.CSTVisitor):
         """The call's record, one per value its model id may take (one for a constant)."""
         pending = self._call_site(call, kind, loader, klass)
         site = pending.record
-        if site.model_id is not None or pending.model_node is None or not site.loads_model:
+        if pending.model_node is None or not site.loads_model:
             return [site]
+        # Followed even when `evaluate` knows a constant: a parameter's default is only one of its values.
         return [variant(site, alt) for alt in Follower(self, klass).alternatives(pending.model_node)]
 
     def _call_site(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> _Pending:

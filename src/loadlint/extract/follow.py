@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from loadlint.extract.entry import outside_values
 from loadlint.extract.evaluate import MAX_EVAL_DEPTH, Evaluator, NotConstant, keyword_name, source_of
 from loadlint.facts import Alternative, CallSite, FromParameter, Known, TraceStep, Unknown
 
@@ -100,9 +101,15 @@ class Follower:
         return self.alternatives(value, depth)
 
     def _parameter(self, param: cst.Param, depth: int) -> Alternative:
-        key, index, shown = self.collector.params[param]
-        default = None if param.default is None else tuple(self._known_or_unknown(param.default, depth))
+        """Whatever the function's callers pass: those in the project (linked later), and a command-line
+        framework or pytest when one calls it (their values stand in for the default)."""
+        key, index, shown, function = self.collector.params[param]
         note = f"parameter `{param.name.value}` of {shown}()"
+        outside = outside_values(self, function, param, depth)
+        if outside is not None:
+            caller, values = outside
+            return FromParameter(key, param.name.value, index, tuple(values), (self.step(param, note),), caller)
+        default = None if param.default is None else tuple(self._known_or_unknown(param.default, depth))
         return FromParameter(key, param.name.value, index, default, (self.step(param, note),))
 
     def _known_or_unknown(self, node: cst.BaseExpression, depth: int) -> list[Known | Unknown]:
@@ -133,7 +140,7 @@ class Follower:
         name bound once, a dict view or `enumerate`)."""
         if isinstance(iterable, cst.Call) and not iterable.args and isinstance(iterable.func, cst.Attribute):
             view = iterable.func.attr.value
-            mapping = self._literal(iterable.func.value, depth)
+            mapping = self.literal(iterable.func.value, depth)
             if view in DICT_VIEWS and isinstance(mapping, dict):
                 return list(getattr(mapping, view)())
             return None
@@ -144,14 +151,14 @@ class Follower:
         ):
             inner = self._elements(iterable.args[0].value, depth) if len(iterable.args) == 1 else None
             return None if inner is None else list(enumerate(inner))
-        collection = self._literal(iterable, depth)
+        collection = self.literal(iterable, depth)
         if isinstance(collection, dict):
             return list(collection)
         if isinstance(collection, list | tuple | set | frozenset):
             return sorted(collection, key=repr) if isinstance(collection, set | frozenset) else list(collection)
         return None
 
-    def _literal(self, node: cst.BaseExpression, depth: int) -> object:
+    def literal(self, node: cst.BaseExpression, depth: int) -> object:
         """A literal list, tuple, set or dict of constants (possibly through a name bound once), or
         a constant; None otherwise."""
         if depth > MAX_EVAL_DEPTH:
@@ -160,9 +167,9 @@ class Follower:
             bindings = self.evaluator.bindings(node)
             bound = bindings[0] if len(bindings) == 1 else None
             if isinstance(bound, cst.Name) and bound in self.collector.bound_values:
-                return self._literal(self.collector.bound_values[bound], depth + 1)
+                return self.literal(self.collector.bound_values[bound], depth + 1)
         if isinstance(node, cst.List | cst.Tuple | cst.Set):
-            items = [self._literal(element.value, depth + 1) for element in node.elements]
+            items = [self.literal(element.value, depth + 1) for element in node.elements]
             if any(
                 item is None or isinstance(element, cst.StarredElement) for item, element in zip(items, node.elements)
             ):
@@ -170,7 +177,7 @@ class Follower:
             return {cst.List: list, cst.Tuple: tuple, cst.Set: set}[type(node)](items)
         if isinstance(node, cst.Dict):
             pairs = [
-                (self._literal(element.key, depth + 1), self._literal(element.value, depth + 1))
+                (self.literal(element.key, depth + 1), self.literal(element.value, depth + 1))
                 for element in node.elements
                 if isinstance(element, cst.DictElement)
             ]
@@ -187,7 +194,7 @@ class Follower:
 
     # --- subscripts and attributes -------------------------------------------------------------
     def _follow_Subscript(self, node: cst.Subscript, depth: int) -> list[Alternative] | None:
-        mapping = self._literal(node.value, depth)
+        mapping = self.literal(node.value, depth)
         if not isinstance(mapping, dict | list | tuple) or len(node.slice) != 1:
             return None
         index = node.slice[0].slice

@@ -151,10 +151,13 @@ def _values(
         records += [
             dataclasses.replace(r, offset=1) for r in by_callee.get(origin.function.removesuffix(".__init__"), ())
         ]
-    if not records:
-        default = [_after(alt, origin.trace) for alt in origin.default or ()]
+    default = [_after(alt, origin.trace) for alt in origin.default or ()]
+    if origin.caller is not None:  # called from outside with these values, and maybe from the project too
+        found: list[Known | Unknown] = default
+    elif not records:
         return [Unknown("parameter", f"{shown}() is not called in the project", origin.trace), *default]
-    found: list[Known | Unknown] = []
+    else:
+        found = []
     for record in records:
         where = TraceStep(
             record.path, record.span.line, record.span.column, f"{shown}() called without `{origin.param}`"
