@@ -451,7 +451,7 @@ def unresolved_uses(
         if not site.loads_model or site.dynamic_kind == "object":
             continue
         if site.ref is None:
-            if site.model_expr is not None or site.revision_dynamic:
+            if site.model_expr is not None or site.revision_dynamic or site.dynamic_kind is not None:
                 what = f"`{site.model_expr}`" if site.model_id is None else "the revision"
                 dynamic = Unresolved(None, "dynamic", site.dynamic_detail or f"{what} is not a constant")
                 uses.append(UnresolvedUse.at(site, dynamic, site.dynamic_kind or "computed"))

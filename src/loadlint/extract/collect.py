@@ -62,6 +62,7 @@ class Collector(cst.CSTVisitor):
         self.unpacked: dict[cst.Name, tuple[cst.BaseExpression, int]] = {}
         self.params: dict[cst.Param, tuple[str, int | None, str, cst.FunctionDef]] = {}  # -> key, index, name, def
         self.cli_functions: set[str] = set()  # functions handed to `fire.Fire` or `typer.run`
+        self.environment: dict[str, cst.BaseExpression] = {}  # module-level `os.environ["X"] = value`
         self.function_keys: dict[cst.FunctionDef, str] = {}
         self.class_paths: dict[cst.ClassDef, str] = {}  # `Outer.Inner`, for method keys
         self.qualname: list[str] = []
@@ -162,6 +163,8 @@ class Collector(cst.CSTVisitor):
                 self.init_attributes.add((self.class_stack[-1], target.attr.value))
         elif isinstance(target, cst.Attribute):
             self.attribute_writes.append((target, self._current_class()))
+        elif isinstance(target, cst.Subscript) and not self.function_names and not self.class_stack:
+            self._set_environment(target, value)
         if isinstance(target, cst.Name) and self.class_stack and self.function_depth[-1] == 0:
             self.classes[self.class_stack[-1]].attributes[target.value].append(value)
 
@@ -207,6 +210,14 @@ class Collector(cst.CSTVisitor):
             for q in scope.get_qualified_names_for(node)
             if q.source is QualifiedNameSource.IMPORT
         }
+
+    def _set_environment(self, target: cst.Subscript, value: cst.BaseExpression) -> None:
+        index = target.slice[0].slice if len(target.slice) == 1 else None
+        name = index.value if isinstance(index, cst.Index) else None
+        if isinstance(name, cst.SimpleString) and "os.environ" in self.qualified_names(target.value):
+            key = name.evaluated_value
+            if isinstance(key, str):
+                self.environment[key] = value
 
     def class_named(self, name: str) -> cst.ClassDef | None:
         return next((klass for klass in self.classes if klass.name.value == name), None)
@@ -284,6 +295,7 @@ class Collector(cst.CSTVisitor):
         if pending.model_node is None or not site.loads_model:
             return [site]
         # Followed even when `evaluate` knows a constant: a parameter's default is only one of its values.
+        site = dataclasses.replace(site, model_id=None, model_expr=source_of(pending.model_node))
         return [variant(site, alt) for alt in Follower(self, klass).alternatives(pending.model_node)]
 
     def _call_site(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> _Pending:

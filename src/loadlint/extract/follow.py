@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 MAX_VALUES = 16  # values of one expression; past it the rest are not followed
 DATACLASS_PARSERS = frozenset({"parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"})
 DICT_VIEWS = frozenset({"items", "values", "keys"})
+ENV_READS = frozenset({"os.environ.get", "os.getenv"})
 
 
 def load_step(site: CallSite) -> TraceStep:
@@ -194,6 +195,9 @@ class Follower:
 
     # --- subscripts and attributes -------------------------------------------------------------
     def _follow_Subscript(self, node: cst.Subscript, depth: int) -> list[Alternative] | None:
+        if "os.environ" in self.collector.qualified_names(node.value) and len(node.slice) == 1:
+            index = node.slice[0].slice
+            return self._environment(index.value, None, depth) if isinstance(index, cst.Index) else None
         mapping = self.literal(node.value, depth)
         if not isinstance(mapping, dict | list | tuple) or len(node.slice) != 1:
             return None
@@ -270,6 +274,25 @@ class Follower:
         classes = [self.collector.class_named(n.value) if isinstance(n, cst.Name) else None for n in nodes]
         return None if any(c is None for c in classes) else classes  # type: ignore[return-value]
 
+    def _environment(
+        self, name_node: cst.BaseExpression, default: cst.BaseExpression | None, depth: int
+    ) -> list[Alternative]:
+        """An environment variable: the value the module sets (`os.environ["X"] = ...`, read after it),
+        else the read's default, else `env-required`."""
+        name = self.literal(name_node, depth)
+        if not isinstance(name, str):
+            return [Unknown("computed", f"the variable `{shorten(source_of(name_node))}` is computed")]
+        assigned = self.collector.environment.get(name)
+        if assigned is not None:
+            step = self.step(assigned, f"{name} set in the module")
+            return [Known(alt.value, (*alt.trace, step)) if isinstance(alt, Known) else alt
+                    for alt in self.alternatives(assigned, depth)]
+        if default is None:
+            return [Unknown("env-required", f"the environment variable {name} has no default")]
+        step = self.step(default, f"default of the environment variable {name}")
+        return [Known(alt.value, (*alt.trace, step)) if isinstance(alt, Known) else alt
+                for alt in self.alternatives(default, depth)]
+
     # --- strings built from parts ----------------------------------------------------------------
     def _follow_BinaryOperation(self, node: cst.BinaryOperation, depth: int) -> list[Alternative] | None:
         if not isinstance(node.operator, cst.Add):
@@ -295,6 +318,11 @@ class Follower:
 
     def _follow_Call(self, node: cst.Call, depth: int) -> list[Alternative] | None:
         func = node.func
+        if self.collector.qualified_names(func) & ENV_READS and node.args:
+            positional = [a.value for a in node.args if a.keyword is None]
+            default = next((a.value for a in node.args if keyword_name(a) == "default"), None)
+            default = default or (positional[1] if len(positional) > 1 else None)
+            return self._environment(node.args[0].value, default, depth)
         if not (isinstance(func, cst.Attribute) and func.attr.value == "format") or any(a.star for a in node.args):
             return None
         positional = [a.value for a in node.args if a.keyword is None]

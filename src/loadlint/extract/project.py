@@ -184,10 +184,8 @@ def _followed(
     if depth <= 1 or alt.function in seen:
         detail = f"`{alt.param}` of {alt.function.partition(':')[2]}() is passed on more than {MAX_DEPTH} calls deep"
         return [Unknown("parameter", detail, (*alt.trace, *origin.trace))]
-    return [
-        _after(value, (*alt.trace, *origin.trace))
-        for value in _values(alt, by_callee, depth - 1, seen | {origin.function})
-    ]
+    # `alt`'s own steps (its parameter, and where it is passed here) end each of its values already
+    return [_after(value, origin.trace) for value in _values(alt, by_callee, depth - 1, seen | {origin.function})]
 
 
 def _argument(record: CallRecord, origin: FromParameter) -> tuple[Alternative, ...] | object | None:
