@@ -324,11 +324,12 @@ def check_file(
 
 
 def one_fix_for_every_value(findings: list[Finding], sites: Sequence[CallSite]) -> list[Finding]:
-    """A call that may load several ids keeps a fix only when one fix serves every id it loads;
-    otherwise each id's finding keeps its own advice and says why no fix is offered."""
-    ids: dict[Span, set[str | None]] = defaultdict(set)
+    """A call that may load several ids keeps a fix only when one fix serves every id it loads, so
+    a value that cannot be followed (it may need another class) holds the fix back too; each id's
+    finding keeps its own advice and says why no fix is offered."""
+    ids: dict[Span, set[str | None]] = defaultdict(set)  # None: a value that cannot be followed
     for site in sites:
-        if site.loads_model:
+        if site.loads_model and site.dynamic_kind != "object":
             ids[site.span].add(site.model_id)
     groups: dict[tuple[Span, str], list[Finding]] = defaultdict(list)
     for finding in findings:
@@ -341,8 +342,11 @@ def one_fix_for_every_value(findings: list[Finding], sites: Sequence[CallSite]) 
         if len(loaded) <= 1 or finding.fix is None or shared:
             kept.append(finding)
             continue
-        others = ", ".join(f"`{other}`" for other in sorted(loaded - {finding.model_id}, key=str))
-        why = f"no fix: this call also loads {others}, which a single fix would not suit"
+        others = sorted(str(other) for other in loaded - {finding.model_id, None})
+        reasons = [f"this call also loads {', '.join(f'`{other}`' for other in others)}"] if others else []
+        if None in loaded:
+            reasons.append("values loadlint cannot follow reach it (see the unresolved ids)")
+        why = f"no fix: {' and '.join(reasons)}, which a single fix may not suit"
         advice = "; ".join(filter(None, [finding.suggestion, why]))
         kept.append(dataclasses.replace(finding, fix=None, suggestion=advice))
     return kept

@@ -68,10 +68,13 @@ class TraceStep:
 
 @dataclass(frozen=True, slots=True)
 class Known:
-    """One value an expression may have, and how it got there."""
+    """One value an expression may have, and how it got there.  `element` is (line, column, index)
+    of the loop item it comes from, so that two targets of one loop (`for org, name in ...`) combine
+    only item by item."""
 
     value: object
     trace: tuple[TraceStep, ...] = ()
+    element: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,8 @@ class FromParameter:
     `function` is "module:Qualified.name"; `index` the parameter's position in the definition
     (self included), None for a keyword-only one; `default` the default's values, None without one.
     `caller` names what calls the function from outside the project ("click", "pytest", "the command
-    line"): then `default` holds the values it passes."""
+    line"): then `default` holds the values it passes.  `template` (`"google-t5/t5-{}"`) puts each
+    value into the text around it (`f"google-t5/t5-{size}"`)."""
 
     function: str
     param: str
@@ -98,6 +102,7 @@ class FromParameter:
     default: tuple[Known | Unknown, ...] | None
     trace: tuple[TraceStep, ...] = ()
     caller: str | None = None
+    template: str | None = None
 
 
 Alternative = Known | Unknown | FromParameter

@@ -29,6 +29,7 @@ MAX_VALUES = 16  # values of one expression; past it the rest are not followed
 DATACLASS_PARSERS = frozenset({"parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"})
 DICT_VIEWS = frozenset({"items", "values", "keys"})
 ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+_SLOT = "\x00"  # where a parameter's value goes in a template (no source text holds a NUL)
 
 
 def load_step(site: CallSite) -> TraceStep:
@@ -126,14 +127,15 @@ class Follower:
         if elements is None:
             return [Unknown("computed", f"`{target.value}` comes from a loop over `{shorten(source_of(iterable))}`")]
         found: list[Alternative] = []
-        for element in elements:
+        where = self.collector.span_of(loop)
+        for item, element in enumerate(elements):
             try:
                 for index in path:
                     element = element[index]  # type: ignore[index]
             except (TypeError, IndexError, KeyError):
                 return [Unknown("computed", f"`{target.value}` does not unpack from `{shorten(source_of(iterable))}`")]
             note = f"`{target.value}` is {element!r} in the loop over `{shorten(source_of(iterable))}`"
-            found.append(Known(element, (self.step(loop, note),)))
+            found.append(Known(element, (self.step(loop, note),), (where.line, where.column, item)))
         return found
 
     def _elements(self, iterable: cst.BaseExpression, depth: int) -> list[object] | None:
@@ -245,17 +247,16 @@ class Follower:
         if bound in self.collector.unpacked:
             value, index = self.collector.unpacked[bound]
             parsed = self._parsed_dataclasses(value)
-            if parsed is not None and index < len(parsed):
-                return parsed[index], f"parsed by HfArgumentParser into `{name.value}`"
-            return None
+            klass = parsed[index] if parsed is not None and index < len(parsed) else None
+            return (klass, f"parsed by HfArgumentParser into `{name.value}`") if klass is not None else None
         value = self.collector.bound_values.get(bound)
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and not value.args:
             klass = self.collector.class_named(value.func.value)
             if klass is not None and self.collector.is_dataclass(klass):
-                return klass, f"`{name.value}` is a {klass.name.value}() with its defaults"
+                return klass, f"`{name.value}` is made by {klass.name.value}() with its defaults"
         return None
 
-    def _parsed_dataclasses(self, value: cst.BaseExpression) -> list[cst.ClassDef] | None:
+    def _parsed_dataclasses(self, value: cst.BaseExpression) -> list[cst.ClassDef | None] | None:
         """`HfArgumentParser(A, B).parse_args_into_dataclasses()` (the parser possibly bound to a name
         once): the dataclasses, in order."""
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
@@ -271,8 +272,8 @@ class Follower:
             return None
         given = parser.args[0].value
         nodes = [e.value for e in given.elements] if isinstance(given, cst.Tuple | cst.List) else [given]
-        classes = [self.collector.class_named(n.value) if isinstance(n, cst.Name) else None for n in nodes]
-        return None if any(c is None for c in classes) else classes  # type: ignore[return-value]
+        # A dataclass from elsewhere (transformers' TrainingArguments) keeps its place, unknown.
+        return [self.collector.class_named(n.value) if isinstance(n, cst.Name) else None for n in nodes]
 
     def _environment(
         self, name_node: cst.BaseExpression, default: cst.BaseExpression | None, depth: int
@@ -285,13 +286,17 @@ class Follower:
         assigned = self.collector.environment.get(name)
         if assigned is not None:
             step = self.step(assigned, f"{name} set in the module")
-            return [Known(alt.value, (*alt.trace, step)) if isinstance(alt, Known) else alt
-                    for alt in self.alternatives(assigned, depth)]
+            return [
+                Known(alt.value, (*alt.trace, step)) if isinstance(alt, Known) else alt
+                for alt in self.alternatives(assigned, depth)
+            ]
         if default is None:
             return [Unknown("env-required", f"the environment variable {name} has no default")]
         step = self.step(default, f"default of the environment variable {name}")
-        return [Known(alt.value, (*alt.trace, step)) if isinstance(alt, Known) else alt
-                for alt in self.alternatives(default, depth)]
+        return [
+            Known(alt.value, (*alt.trace, step)) if isinstance(alt, Known) else alt
+            for alt in self.alternatives(default, depth)
+        ]
 
     # --- strings built from parts ----------------------------------------------------------------
     def _follow_BinaryOperation(self, node: cst.BinaryOperation, depth: int) -> list[Alternative] | None:
@@ -339,18 +344,60 @@ class Follower:
     def _combine(
         self, node: cst.BaseExpression, parts: list[cst.BaseExpression], build, depth: int
     ) -> list[Alternative]:
-        """Each combination of the parts' values, built into one value; an unknown part makes the
-        whole a `template` (shown in the detail)."""
+        """Each combination of the parts' values, built into one value.  One part that is a parameter
+        makes a parameter with a template (its callers' values are put in it); an unknown part makes
+        the whole a `template` (shown in the detail)."""
         choices = [self.alternatives(part, depth) for part in parts]
+        slots = [index for index, options in enumerate(choices) if any(isinstance(a, FromParameter) for a in options)]
+        if len(slots) == 1 and len(choices[slots[0]]) == 1 and choices[slots[0]][0].template is None:
+            return self._templated(node, choices, slots[0], build)
         if any(not isinstance(alt, Known) for options in choices for alt in options):
             return [
                 Unknown("template", f"`{shorten(source_of(node))}` is a template over a value that cannot be followed")
             ]
         found: list[Alternative] = []
-        for combination in itertools.islice(itertools.product(*choices), MAX_VALUES):
+        for combination in itertools.islice(filter(_one_item_per_loop, itertools.product(*choices)), MAX_VALUES):
             try:
                 value = build([alt.value for alt in combination])
             except (TypeError, ValueError, IndexError, KeyError, AttributeError):
                 return [Unknown("computed", f"`{shorten(source_of(node))}` does not evaluate")]
-            found.append(Known(value, tuple(step for alt in combination for step in alt.trace)))
+            steps = tuple(dict.fromkeys(step for alt in combination for step in alt.trace))
+            found.append(Known(value, steps, next((alt.element for alt in combination if alt.element), None)))
         return found
+
+    def _templated(
+        self, node: cst.BaseExpression, choices: list[list[Alternative]], slot: int, build
+    ) -> list[Alternative]:
+        """`f"org/{name}"` with `name` a parameter: the parameter, with the text around it as its template."""
+        origin = choices[slot][0]
+        assert isinstance(origin, FromParameter)
+        others = [options for index, options in enumerate(choices) if index != slot]
+        if any(not isinstance(alt, Known) for options in others for alt in options):
+            return [
+                Unknown("template", f"`{shorten(source_of(node))}` is a template over a value that cannot be followed")
+            ]
+        found: list[Alternative] = []
+        for combination in itertools.islice(filter(_one_item_per_loop, itertools.product(*others)), MAX_VALUES):
+            values: list[object] = [alt.value for alt in combination]  # type: ignore[union-attr]
+            values.insert(slot, _SLOT)
+            try:
+                built = build(values)
+            except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+                built = None
+            if not isinstance(built, str) or built.count(_SLOT) != 1:
+                return [Unknown("computed", f"`{shorten(source_of(node))}` does not evaluate")]
+            template = built.replace("{", "{{").replace("}", "}}").replace(_SLOT, "{}")
+            steps = tuple(step for alt in combination for step in alt.trace)
+            found.append(dataclasses.replace(origin, template=template, trace=(*steps, *origin.trace)))
+        return found
+
+
+def _one_item_per_loop(combination: tuple[Alternative, ...]) -> bool:
+    """Values from one loop combine only when they come from the same item of it."""
+    items: dict[tuple[int, int], int] = {}
+    for alt in combination:
+        if isinstance(alt, Known) and alt.element is not None:
+            loop, item = alt.element[:2], alt.element[2]
+            if items.setdefault(loop, item) != item:
+                return False
+    return True

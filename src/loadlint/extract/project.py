@@ -145,6 +145,21 @@ def _expand(site: CallSite, by_callee: dict[str, list[CallRecord]]) -> list[Call
 def _values(
     origin: FromParameter, by_callee: dict[str, list[CallRecord]], depth: int, seen: frozenset[str]
 ) -> list[Known | Unknown]:
+    """The values the parameter takes, put into the origin's template when it has one."""
+    values = _passed(origin, by_callee, depth, seen)
+    if origin.template is None:
+        return values
+    return [
+        dataclasses.replace(value, value=origin.template.format(value.value))
+        if isinstance(value, Known) and isinstance(value.value, str | int)
+        else value
+        for value in values
+    ]
+
+
+def _passed(
+    origin: FromParameter, by_callee: dict[str, list[CallRecord]], depth: int, seen: frozenset[str]
+) -> list[Known | Unknown]:
     shown = origin.function.partition(":")[2]
     records = list(by_callee.get(origin.function, ()))
     if origin.function.endswith(".__init__"):  # `Loader(...)` through an import names the class itself
