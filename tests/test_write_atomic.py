@@ -96,14 +96,19 @@ def test_the_write_bit_of_the_users_class_decides(
 ) -> None:
     path = make(tmp_path, mode=mode)
     as_user(monkeypatch, path, owner=owner, in_group=in_group)
+    assert_written_or_refused(path, allowed, rf"read-only for this user \(mode {mode:04o}\)")
+    assert stat.S_IMODE(path.stat().st_mode) == mode and names(tmp_path) == ["app.py"]
+
+
+def assert_written_or_refused(path: Path, allowed: bool, refusal: str) -> None:
+    """Either the new text is written, or the write is refused with `refusal` and the old text stays."""
     if allowed:
         write_atomic(str(path), b"new text\n")
         assert path.read_bytes() == b"new text\n"
     else:
-        with pytest.raises(WriteRefused, match=rf"read-only for this user \(mode {mode:04o}\)"):
+        with pytest.raises(WriteRefused, match=refusal):
             write_atomic(str(path), b"new text\n")
         assert path.read_bytes() == b"old text\n"
-    assert stat.S_IMODE(path.stat().st_mode) == mode and names(tmp_path) == ["app.py"]
 
 
 def test_what_the_kernel_refuses_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,13 +125,7 @@ def test_root_writes_a_file_anyone_may_write_but_not_a_read_only_one(
 ) -> None:
     path = make(tmp_path, mode=mode)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
-    if allowed:
-        write_atomic(str(path), b"new text\n")
-        assert path.read_bytes() == b"new text\n"
-    else:
-        with pytest.raises(WriteRefused, match=r"read-only \(mode 0440\)"):
-            write_atomic(str(path), b"new text\n")
-        assert path.read_bytes() == b"old text\n"
+    assert_written_or_refused(path, allowed, r"read-only \(mode 0440\)")
     assert stat.S_IMODE(path.stat().st_mode) == mode
 
 
