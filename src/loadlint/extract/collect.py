@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import PositionProvider, QualifiedNameSource, ScopeProvider
 
+from loadlint.extract.callees import callee_key
 from loadlint.extract.evaluate import Evaluator, keyword_name, source_of
 from loadlint.extract.flow import Flow, strip_self_returning
 from loadlint.extract.follow import Follower, variant
 from loadlint.extract.gates import HUB_FUNCTIONS, is_transformers_module
-from loadlint.extract.project import callee_key
 from loadlint.facts import (
     Alternative,
     CallKind,
