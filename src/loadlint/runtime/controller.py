@@ -287,18 +287,18 @@ def observe(
 ) -> dict[CallSite, Observation]:
     """Check every call site (several per worker job: one job per model) and say what happened;
     `findings` name the classes to try instead (their `help:` lines)."""
-    alternatives: dict[tuple[str, Span], list[str]] = {}
+    alternatives: dict[tuple[str, Span, str | None], list[str]] = {}  # per call and id (a call may load several)
     for finding in findings:
         name = suggested_class(finding, tables)
         if name:
-            alternatives.setdefault((finding.path, finding.span), []).append(name)
+            alternatives.setdefault((finding.path, finding.span, finding.model_id), []).append(name)
     observations: dict[CallSite, Observation] = {}
     keys: dict[CallSite, tuple[ModelRef, str]] = {}
     checks: dict[ModelRef, dict[str, dict[str, Any]]] = {}  # ref -> signature -> check json
     checked_models: dict[ModelRef, ModelFacts] = {}
     for site in sites:
         model = facts_for(site, models)
-        planned = plan_site(site, model, tables, alternatives.get((site.path, site.span), ()), options)
+        planned = plan_site(site, model, tables, alternatives.get((site.path, site.span, site.model_id), ()), options)
         if isinstance(planned, str):
             observations[site] = Observation(not_checked(options, planned))
             continue
@@ -359,10 +359,10 @@ def confirm(
     except Exception as exc:  # noqa: BLE001 - the static result must survive any runtime problem
         runtime = not_checked(options, f"the runtime step failed: {type(exc).__name__}: {exc}")
         return Confirmation([dataclasses.replace(finding, runtime=runtime) for finding in findings], [])
-    site_at = {(site.path, site.span): site for site in sites}
+    site_at = {(site.path, site.span, site.model_id): site for site in sites}
     confirmed: list[Finding] = []
     for finding in findings:
-        site = site_at.get((finding.path, finding.span))
+        site = site_at.get((finding.path, finding.span, finding.model_id))
         runtime = (
             not_checked(options, "not a model-loading call")
             if site is None
