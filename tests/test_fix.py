@@ -228,3 +228,19 @@ def _with_fix(finding: Finding, new_fix: Fix) -> Finding:
     import dataclasses
 
     return dataclasses.replace(finding, fix=new_fix)
+
+
+def test_a_fix_that_drops_an_import_waits_for_one_that_still_needs_it() -> None:
+    """Found by the fuzz test: `m`'s fix drops the Seq2SeqLM import (its call no longer uses it) while
+    `n`'s fix switches to Seq2SeqLM, made against the text where that import still stood."""
+    source = (
+        "from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM\n"
+        'n = AutoModelForCausalLM.from_pretrained("google-t5/t5-small")\n'
+        'm = AutoModelForSeq2SeqLM.from_pretrained("openai-community/gpt2")\n'
+    )
+    fixed = fix(source)
+    assert fixed == (
+        "from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM\n"
+        'n = AutoModelForSeq2SeqLM.from_pretrained("google-t5/t5-small")\n'
+        'm = AutoModelForCausalLM.from_pretrained("openai-community/gpt2")\n'
+    )

@@ -94,6 +94,8 @@ BAD_FILES: dict[str, tuple[bytes, str | None]] = {
         None,
     ),
     "bom.py": (b"\xef\xbb\xbf" + (IMPORT + LOAD).encode(), None),
+    # No line starts with an import (a second BOM is a character): the byte gate skips it, unparsed.
+    "two_boms.py": (b"\xef\xbb\xbf\xef\xbb\xbf" + (IMPORT + LOAD).encode(), ""),
     "crlf.py": ((IMPORT + LOAD).replace("\n", "\r\n").encode(), None),
     "lone_cr.py": ((IMPORT + "x = 1\r\r" + LOAD).encode(), None),
     "empty.py": (b"", ""),

@@ -10,6 +10,7 @@ business.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import difflib
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import libcst as cst
 
 from loadlint.findings import Finding
 from loadlint.fixes import applies, apply_edits, overlaps
-from loadlint.limits import Budget, BudgetSpent
+from loadlint.limits import Budget, BudgetSpent, stdlib_parse
 from loadlint.source import SourceText, decode
 
 MAX_PASSES = 10
@@ -70,7 +71,10 @@ def fix_file(
         chosen = _non_overlapping([finding for finding in current if applies(finding.fix, unsafe)])
         if not chosen:
             return FileFix(path, before, text, applied, current)
-        candidate = apply_edits(text, [edit for finding in chosen for edit in finding.fix.edits])  # type: ignore[union-attr]
+        candidate = _together(text, chosen)
+        if len(chosen) > 1 and _unbinds_a_used_import(text, candidate):
+            chosen = chosen[:1]  # one fix dropped an import that another one still uses: one at a time
+            candidate = _together(text, chosen)
         try:
             with budget.limit("fixing") if budget is not None else contextlib.nullcontext():
                 cst.parse_module(candidate)
@@ -83,6 +87,31 @@ def fix_file(
         text, current = candidate, rechecked
         applied.extend(chosen)
     return _unchanged(path, before, findings, f"fixes did not settle after {MAX_PASSES} passes")
+
+
+def _together(text: str, chosen: list[Finding]) -> str:
+    return apply_edits(text, [edit for finding in chosen for edit in finding.fix.edits])  # type: ignore[union-attr]
+
+
+def _unbinds_a_used_import(text: str, candidate: str) -> bool:
+    """Whether the candidate lost an imported name it still uses.  Each fix is made against the text
+    before the pass, so one that drops an import its own call no longer needs cannot see that a fix
+    beside it still relies on that import."""
+    try:
+        before, after = stdlib_parse(text), stdlib_parse(candidate)
+    except (SyntaxError, ValueError):
+        return False  # the parse after the pass says what is wrong
+    lost = _imported_names(before) - _imported_names(after)
+    return any(isinstance(node, ast.Name) and node.id in lost for node in ast.walk(after))
+
+
+def _imported_names(tree: ast.Module) -> set[str]:
+    return {
+        (alias.asname or alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
 
 
 def _unchanged(path: str, before: SourceText, findings: list[Finding], why: str) -> FileFix:
