@@ -242,3 +242,35 @@ def test_command_lines_and_pytest_call_from_outside(tmp_path: Path) -> None:
     assert notes(tmp_path, "app.py", 8) == {"a/x": [
         'default of the option "--model-name"', "parameter `model_name` of cli()", "AutoModel.from_pretrained",
     ]}
+
+
+def test_objects_built_with_keywords_and_argparse_forms(tmp_path: Path) -> None:
+    found = one(tmp_path, """\
+        import argparse
+        from dataclasses import dataclass
+        from types import SimpleNamespace
+        @dataclass
+        class Args:
+            model: str = "a/x"
+        def build_parser():
+            parser = argparse.ArgumentParser()
+            sub = parser.add_subparsers()
+            serve = sub.add_parser("serve")
+            serve.add_argument("--served-model", default="b/y")
+            parser.add_argument("--model")
+            parser.set_defaults(model="c/z")
+            return parser
+        def main():
+            args = build_parser().parse_args()
+            AutoModel.from_pretrained(args.model)
+            AutoModel.from_pretrained(args.served_model)
+            ns = argparse.Namespace(model="d/w")
+            AutoModel.from_pretrained(ns.model)
+            simple = SimpleNamespace(model="e/v")
+            AutoModel.from_pretrained(simple.model)
+            given = Args(model="f/u")
+            AutoModel.from_pretrained(given.model)
+            default = Args()
+            AutoModel.from_pretrained(default.model)
+        """)
+    assert found == {18: ["c/z"], 19: ["b/y"], 21: ["d/w"], 23: ["e/v"], 25: ["f/u"], 27: ["a/x"]}

@@ -71,6 +71,7 @@ class Collector(cst.CSTVisitor):
         self.bound_values: dict[cst.Name, cst.BaseExpression] = {}
         self.parsed_args_names: set[cst.Name] = set()
         self.argparse_defaults: dict[str, list[cst.BaseExpression | None]] = defaultdict(list)
+        self.argparse_set_defaults: dict[str, list[cst.BaseExpression | None]] = defaultdict(list)
         self.classes: dict[cst.ClassDef, ClassInfo] = {}
         self.class_stack: list[cst.ClassDef] = []
         self.function_depth: list[int] = [0]
@@ -174,6 +175,8 @@ class Collector(cst.CSTVisitor):
         if isinstance(func, cst.Attribute) and func.attr.value == "add_argument":
             self._record_argument(node)
             return
+        if isinstance(func, cst.Attribute) and func.attr.value == "set_defaults":
+            self._record_defaults(node)
         if isinstance(func, cst.Attribute) and func.attr.value == "from_pretrained":
             loader = self._transformers_name(func.value)
             if loader is not None:
@@ -194,6 +197,12 @@ class Collector(cst.CSTVisitor):
 
     def _current_class(self) -> cst.ClassDef | None:
         return self.class_stack[-1] if self.class_stack else None
+
+    def _record_defaults(self, node: cst.Call) -> None:
+        """`parser.set_defaults(model="...")`: the default of that destination, over add_argument's."""
+        for arg in node.args:
+            if arg.keyword is not None:
+                self.argparse_set_defaults[arg.keyword.value].append(arg.value)
 
     def _record_argument(self, node: cst.Call) -> None:
         dest = argparse_dest(node)

@@ -153,7 +153,8 @@ class Evaluator:
         return [getattr(assignment, "node", None) for assignment in scope[name.value]] if scope is not None else []
 
     def _argparse_default(self, dest: str, depth: int) -> object:
-        defaults = self.collector.argparse_defaults.get(dest, [])
+        """The one default every parser of the file gives `dest` (`set_defaults` over add_argument's)."""
+        defaults = self.collector.argparse_set_defaults.get(dest) or self.collector.argparse_defaults.get(dest, [])
         values = {repr(self.value(d, depth)) if d is not None else None for d in defaults}
         if len(defaults) == 0 or None in values or len(values) != 1:
             raise NotConstant

@@ -29,6 +29,7 @@ MAX_VALUES = 16  # values of one expression; past it the rest are not followed
 DATACLASS_PARSERS = frozenset({"parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"})
 DICT_VIEWS = frozenset({"items", "values", "keys"})
 ENV_READS = frozenset({"os.environ.get", "os.getenv"})
+NAMESPACES = frozenset({"argparse.Namespace", "types.SimpleNamespace"})
 _SLOT = "\x00"  # where a parameter's value goes in a template (no source text holds a NUL)
 
 
@@ -219,9 +220,14 @@ class Follower:
         return found or [Unknown("computed", f"`{shorten(source_of(node))}` names no key of the literal")]
 
     def _follow_Attribute(self, node: cst.Attribute, depth: int) -> list[Alternative] | None:
-        """`args.model` where `args` is a dataclass instance: the field's default."""
+        """`args.model` where `args` is built with `model=...` (a `Namespace`, `SimpleNamespace` or
+        dataclass), or is a dataclass instance: the keyword's value, else the field's default."""
         if not isinstance(node.value, cst.Name):
             return None
+        given = self._built_with(node.value, node.attr.value)
+        if given is not None:
+            step = self.step(given, f"`{node.value.value}` is built with {node.attr.value}={shorten(source_of(given))}")
+            return [_with_step(alt, step) for alt in self.alternatives(given, depth)]
         made = self._instance_of(node.value)
         if made is None:
             return None
@@ -250,11 +256,25 @@ class Follower:
             klass = parsed[index] if parsed is not None and index < len(parsed) else None
             return (klass, f"parsed by HfArgumentParser into `{name.value}`") if klass is not None else None
         value = self.collector.bound_values.get(bound)
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and not value.args:
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and all(a.keyword for a in value.args):
             klass = self.collector.class_named(value.func.value)
             if klass is not None and self.collector.is_dataclass(klass):
                 return klass, f"`{name.value}` is made by {klass.name.value}() with its defaults"
         return None
+
+    def _built_with(self, name: cst.Name, attribute: str) -> cst.BaseExpression | None:
+        """The value of `attribute=` in the call that built the object a name holds (bound once), when
+        that call is a namespace or a dataclass of this file."""
+        bindings = self.evaluator.bindings(name)
+        bound = bindings[0] if len(bindings) == 1 else None
+        value = self.collector.bound_values.get(bound) if isinstance(bound, cst.Name) else None
+        if not isinstance(value, cst.Call):
+            return None
+        is_namespace = bool(self.collector.qualified_names(value.func) & NAMESPACES)
+        klass = self.collector.class_named(value.func.value) if isinstance(value.func, cst.Name) else None
+        if not is_namespace and (klass is None or not self.collector.is_dataclass(klass)):
+            return None
+        return next((a.value for a in value.args if keyword_name(a) == attribute), None)
 
     def _parsed_dataclasses(self, value: cst.BaseExpression) -> list[cst.ClassDef | None] | None:
         """`HfArgumentParser(A, B).parse_args_into_dataclasses()` (the parser possibly bound to a name
@@ -401,3 +421,7 @@ def _one_item_per_loop(combination: tuple[Alternative, ...]) -> bool:
             if items.setdefault(loop, item) != item:
                 return False
     return True
+
+
+def _with_step(alt: Alternative, step: TraceStep) -> Alternative:
+    return dataclasses.replace(alt, trace=(*alt.trace, step)) if isinstance(alt, Known) else alt
