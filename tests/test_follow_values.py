@@ -274,3 +274,22 @@ def test_objects_built_with_keywords_and_argparse_forms(tmp_path: Path) -> None:
             AutoModel.from_pretrained(default.model)
         """)
     assert found == {18: ["c/z"], 19: ["b/y"], 21: ["d/w"], 23: ["e/v"], 25: ["f/u"], 27: ["a/x"]}
+
+
+def test_pytest_fixtures_give_tests_their_values(tmp_path: Path) -> None:
+    found = one(tmp_path, """\
+        import pytest
+        @pytest.fixture(params=["a/x", "b/y"])
+        def model_id(request):
+            return request.param
+        @pytest.fixture
+        def other():
+            return "c/z"
+        def test_params(model_id):
+            AutoModel.from_pretrained(model_id)
+        def test_returned(other):
+            AutoModel.from_pretrained(other)
+        def helper(model_id):
+            AutoModel.from_pretrained(model_id)
+        """)
+    assert found == {10: ["a/x", "b/y"], 12: ["c/z"], 14: ["<parameter>"]}  # a helper is no test

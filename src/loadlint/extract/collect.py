@@ -62,6 +62,7 @@ class Collector(cst.CSTVisitor):
         self.unpacked: dict[cst.Name, tuple[cst.BaseExpression, int]] = {}
         self.params: dict[cst.Param, tuple[str, int | None, str, cst.FunctionDef]] = {}  # -> key, index, name, def
         self.cli_functions: set[str] = set()  # functions handed to `fire.Fire` or `typer.run`
+        self.fixtures: dict[str, tuple[cst.FunctionDef, cst.Call]] = {}  # pytest fixtures by name, with their decorator
         self.environment: dict[str, cst.BaseExpression] = {}  # module-level `os.environ["X"] = value`
         self.function_keys: dict[cst.FunctionDef, str] = {}
         self.class_paths: dict[cst.ClassDef, str] = {}  # `Outer.Inner`, for method keys
@@ -104,6 +105,10 @@ class Collector(cst.CSTVisitor):
         shown = ".".join(self.qualname)
         key = f"{self.module}:{shown}"
         self.function_keys[node] = key
+        for decorator in node.decorators:
+            call = decorator.decorator
+            if _called_name(call) == "fixture":
+                self.fixtures[node.name.value] = (node, call if isinstance(call, cst.Call) else cst.Call(func=call))
         positional = [*node.params.posonly_params, *node.params.params]
         for index, param in enumerate(positional):
             self.params[param] = (key, index, shown, node)

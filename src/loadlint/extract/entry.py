@@ -34,6 +34,10 @@ def outside_values(
             values = _parametrized(follower, call, param.name.value, depth)
             if values is not None:
                 return "pytest", values
+    if function.name.value.startswith("test"):
+        values = _from_fixture(follower, param.name.value, depth)
+        if values is not None:
+            return "pytest", values
     click = _click_option(function, param.name.value)
     if click is not None:
         return "click", _option_values(follower, click, param, depth)
@@ -118,6 +122,32 @@ def _parametrized(follower: Follower, call: cst.Call, param: str, depth: int) ->
         return [Known(row if len(names) == 1 else row[position], (step,)) for row in rows]
     except (TypeError, IndexError):
         return [Unknown("computed", f"the rows of @pytest.mark.parametrize do not unpack into `{param}`")]
+
+
+def _from_fixture(follower: Follower, name: str, depth: int) -> list[Known | Unknown] | None:
+    """A test's parameter is the fixture of that name in the file: its `params=` (the fixture returning
+    `request.param`), or the value it returns."""
+    fixture = follower.collector.fixtures.get(name)
+    if fixture is None:
+        return None
+    function, decorator = fixture
+    params = next((a.value for a in decorator.args if keyword_name(a) == "params"), None)
+    if params is not None:
+        rows = follower.literal(params, depth)
+        if not isinstance(rows, list | tuple):
+            return [Unknown("computed", f"the params of the fixture `{name}` are not a literal list")]
+        step = follower.step(params, f"`{name}` from the params of its fixture")
+        return [Known(row, (step,)) for row in rows]
+    returned = [
+        statement.value
+        for line in function.body.body
+        if isinstance(line, cst.SimpleStatementLine)
+        for statement in line.body
+        if isinstance(statement, cst.Return) and statement.value is not None
+    ]
+    if len(returned) != 1:
+        return [Unknown("computed", f"the fixture `{name}` does not return one value")]
+    return _noted(follower, returned[0], f"returned by the fixture `{name}`", depth)
 
 
 def _noted(follower: Follower, node: cst.BaseExpression, note: str, depth: int) -> list[Known | Unknown]:
