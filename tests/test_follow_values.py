@@ -293,3 +293,15 @@ def test_pytest_fixtures_give_tests_their_values(tmp_path: Path) -> None:
             AutoModel.from_pretrained(model_id)
         """)
     assert found == {10: ["a/x", "b/y"], 12: ["c/z"], 14: ["<parameter>"]}  # a helper is no test
+
+
+def test_a_recursive_function_says_so(tmp_path: Path) -> None:
+    one(tmp_path, """\
+        def load(name, tries=3):
+            if tries:
+                return load(name, tries - 1)
+            return AutoModel.from_pretrained(name)
+        load("a/x")
+        """)
+    traces = notes(tmp_path, "app.py", 5)
+    assert set(traces) == {"a/x", "<parameter>: `name` of load() is passed around a recursive call"}

@@ -126,8 +126,11 @@ def _followed(
     """One value a caller passes: itself, or (its own parameter) the values of that one's callers."""
     if not isinstance(alt, FromParameter):
         return [_after(alt, origin.trace)]
-    if depth <= 1 or alt.function in seen:
-        detail = f"`{alt.param}` of {alt.function.partition(':')[2]}() is passed on more than {MAX_DEPTH} calls deep"
+    shown = f"`{alt.param}` of {alt.function.partition(':')[2]}()"
+    if alt.function in seen or alt.function == origin.function:
+        return [Unknown("parameter", f"{shown} is passed around a recursive call", (*alt.trace, *origin.trace))]
+    if depth <= 1:
+        detail = f"{shown} is passed on more than {MAX_DEPTH} calls deep"
         return [Unknown("parameter", detail, (*alt.trace, *origin.trace))]
     # `alt`'s own steps (its parameter, and where it is passed here) end each of its values already
     return [_after(value, origin.trace) for value in _values(alt, by_callee, depth - 1, seen | {origin.function})]
