@@ -292,7 +292,6 @@ class FileReport:
     path: str
     sites: list[CallSite] = field(default_factory=list)
     uses: list[UseSite] = field(default_factory=list)
-    calls: list[CallRecord] = field(default_factory=list)
     error: str | None = None
     parsed: bool = False
 
