@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -140,7 +141,7 @@ def extract_paths(
 def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool], limits: FileLimits) -> None:
     """Link the loads whose id is a function's parameter to the values the function's callers pass.
 
-    Only files whose bytes name one of those functions are parsed for their calls; a caller that
+    Only files whose bytes call one of those functions by name are parsed for their calls; a caller that
     passes its own parameter adds its function's name for the next round (MAX_DEPTH rounds)."""
     origins = [site.origin for file in files for site in file.report.sites if site.origin is not None]
     if not origins:
@@ -152,10 +153,11 @@ def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool]
         if not names:
             break
         looked |= names
-        tokens = [name.encode() for name in names]
+        # A call names the function and opens its arguments: `load(`, not `loader` or `download`.
+        called = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(names)) + rb")\s*\(")
         for file in files:
             data = file.data if file.data is not None else _read_quietly(file.path)
-            if file.report.error is None and data is not None and any(token in data for token in tokens):
+            if file.report.error is None and data is not None and called.search(data):
                 calls += extract_calls(file.path, data, is_loader, frozenset(names), limits.budget())
         names = set(wanted_names(passed_on(calls)))
     link([file.report for file in files], calls)
