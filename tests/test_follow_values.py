@@ -305,3 +305,24 @@ def test_a_recursive_function_says_so(tmp_path: Path) -> None:
         """)
     traces = notes(tmp_path, "app.py", 5)
     assert set(traces) == {"a/x", "<parameter>: `name` of load() is passed around a recursive call"}
+
+
+def test_a_model_a_helper_returns_is_an_object(tmp_path: Path) -> None:
+    found = one(tmp_path, """\
+        from transformers import pipeline
+        def load_model():
+            model = AutoModel.from_pretrained("a/x")
+            return model
+        def load_direct():
+            return AutoModel.from_pretrained("b/y").eval()
+        def name():
+            return "c/z"
+        pipeline("t", model=load_model())
+        first = load_model()
+        pipeline("t", model=first)
+        second = load_direct()
+        pipeline("t", model=second)
+        third = name()
+        pipeline("t", model=third)
+        """)
+    assert found == {4: ["a/x"], 7: ["b/y"], 10: ["<object>"], 12: ["<object>"], 14: ["<object>"], 16: ["<computed>"]}

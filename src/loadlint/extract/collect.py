@@ -65,6 +65,8 @@ class Collector(cst.CSTVisitor):
         self.fixtures: dict[str, tuple[cst.FunctionDef, cst.Call]] = {}  # pytest fixtures by name, with their decorator
         self.environment: dict[str, cst.BaseExpression] = {}  # module-level `os.environ["X"] = value`
         self.function_keys: dict[cst.FunctionDef, str] = {}
+        self.function_stack: list[cst.FunctionDef] = []
+        self.returned: dict[cst.FunctionDef, list[cst.BaseExpression]] = defaultdict(list)  # what each returns
         self.class_paths: dict[cst.ClassDef, str] = {}  # `Outer.Inner`, for method keys
         self.qualname: list[str] = []
         self.project_calls: list[tuple[cst.Call, cst.ClassDef | None]] = []
@@ -99,6 +101,7 @@ class Collector(cst.CSTVisitor):
         self.qualname.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.function_stack.append(node)
         self.function_depth[-1] += 1
         self.function_names.append(node.name.value)
         self.qualname.append(node.name.value)
@@ -117,9 +120,14 @@ class Collector(cst.CSTVisitor):
         self.qualname.append("<locals>")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.function_stack.pop()
         self.function_depth[-1] -= 1
         self.function_names.pop()
         del self.qualname[-2:]
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if self.function_stack and node.value is not None:
+            self.returned[self.function_stack[-1]].append(node.value)
 
     def visit_For(self, node: cst.For) -> None:
         self._bind_loop(node.target, node.iter, node)

@@ -101,7 +101,26 @@ class Follower:
             return None
         if self.collector.is_load(value):
             return [Unknown("object", f"`{node.value}` is a loaded model, not an id")]
+        if self._returns_model(value):
+            return [Unknown("object", f"`{node.value}` is the model {source_of(value.func)}() loads, not an id")]
         return self.alternatives(value, depth)
+
+    def _returns_model(self, value: cst.BaseExpression) -> bool:
+        """`model = load_model(...)` with `load_model` a function of this file that returns a load
+        (directly or through a name bound once)."""
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+            return False
+        bindings = self.evaluator.bindings(value.func)
+        function = bindings[0] if len(bindings) == 1 else None
+        if not isinstance(function, cst.FunctionDef):
+            return False
+        for returned in self.collector.returned.get(function, ()):
+            if isinstance(returned, cst.Name):
+                bound = self.evaluator.bindings(returned)
+                returned = self.collector.bound_values.get(bound[0]) if len(bound) == 1 else None  # type: ignore[arg-type]
+            if returned is not None and self.collector.is_load(returned):
+                return True
+        return False
 
     def _parameter(self, param: cst.Param, depth: int) -> Alternative:
         """Whatever the function's callers pass: those in the project (linked later), and a command-line
@@ -343,6 +362,8 @@ class Follower:
 
     def _follow_Call(self, node: cst.Call, depth: int) -> list[Alternative] | None:
         func = node.func
+        if self.collector.is_load(node) or self._returns_model(node):
+            return [Unknown("object", f"`{shorten(source_of(node))}` is a model, not an id")]
         if self.collector.qualified_names(func) & ENV_READS and node.args:
             positional = [a.value for a in node.args if a.keyword is None]
             default = next((a.value for a in node.args if keyword_name(a) == "default"), None)
