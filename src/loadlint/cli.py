@@ -39,18 +39,20 @@ def parse_size(value: str) -> int:
     """'4MB', '512KB' or a number of bytes; anything else is a usage error."""
     from loadlint import limits
 
-    try:
-        return limits.parse_size(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    return _option_value(limits.parse_size, value)
 
 
 def parse_duration(value: str) -> float:
     """'90', '90s', '30m', '24h' or '7d' as seconds; anything else is a usage error."""
     from loadlint import config
 
+    return _option_value(config.parse_duration, value)
+
+
+def _option_value(parse, value: str):
+    """An option's text parsed; the parser's ValueError is the usage error typer prints."""
     try:
-        return config.parse_duration(value)
+        return parse(value)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -171,7 +173,7 @@ def check(
     file_timeout: Annotated[
         float | None,
         typer.Option("--file-timeout", min=0.1, metavar="SECONDS",
-                     help="Seconds one file's fixes may take before they stop [default: 20]."),
+                     help="Seconds one file's extraction, and then its checks and fixes, may take [default: 20]."),
     ] = None,
     runtime: Annotated[
         RuntimeMode | None,
@@ -286,16 +288,21 @@ def _resolver_settings(settings, **extra):
     """ResolverSettings from the run-wide settings, its own defaults where neither file nor flag says."""
     from loadlint.resolve import ResolverSettings
 
-    given = {"offline": settings.offline, "timeout": settings.timeout, "cache_ttl": settings.cache_ttl}
-    return ResolverSettings(**{name: value for name, value in given.items() if value is not None}, **extra)
+    return ResolverSettings(
+        **_given(offline=settings.offline, timeout=settings.timeout, cache_ttl=settings.cache_ttl), **extra
+    )
 
 
 def _file_limits(settings):
     """FileLimits from the run-wide settings, its own defaults where neither file nor flag says."""
     from loadlint.limits import FileLimits
 
-    given = {"max_file_size": settings.max_file_size, "file_timeout": settings.file_timeout}
-    return FileLimits(**{name: value for name, value in given.items() if value is not None})
+    return FileLimits(**_given(max_file_size=settings.max_file_size, file_timeout=settings.file_timeout))
+
+
+def _given(**values):
+    """The settings that the file or a flag set: the others keep the record's own defaults."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def _report(text: str, output_file: Path | None) -> None:

@@ -64,7 +64,7 @@ class CheckOptions:
     fix: FixMode | None = None  # write the fixes, or only compute their diff
     unsafe_fixes: bool = False
     runtime: RuntimeOptions | None = None  # --runtime: confirm the findings by building/loading the models
-    limits: FileLimits = field(default_factory=FileLimits)  # what one file may cost
+    limits: FileLimits = DEFAULT_LIMITS  # what one file may cost
 
 
 @dataclass
@@ -148,6 +148,11 @@ def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool]
         return
     calls: list[CallRecord] = []
     names, looked = wanted_names(origins), set()
+    contents = {  # read once for every round; a file that failed was reported already
+        file.path: file.data if file.data is not None else _read_quietly(file.path)
+        for file in files
+        if file.report.error is None
+    }
     for _ in range(MAX_DEPTH):
         names -= looked
         if not names:
@@ -155,10 +160,9 @@ def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool]
         looked |= names
         # A call names the function and opens its arguments: `load(`, not `loader` or `download`.
         called = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(names)) + rb")\s*\(")
-        for file in files:
-            data = file.data if file.data is not None else _read_quietly(file.path)
-            if file.report.error is None and data is not None and called.search(data):
-                calls += extract_calls(file.path, data, is_loader, frozenset(names), limits.budget())
+        for path, data in contents.items():
+            if data is not None and called.search(data):
+                calls += extract_calls(path, data, is_loader, frozenset(names), limits.budget())
         names = set(wanted_names(passed_on(calls)))
     link([file.report for file in files], calls)
 

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 DEFAULT_MAX_FILE_SIZE = 2**20  # bytes: about 15 s and 0.5 GB in libcst; a bigger generated file is skipped
@@ -167,7 +167,7 @@ def recursion_limit(limit: int) -> Iterator[None]:
         sys.setrecursionlimit(previous)
 
 
-def deep_recursion() -> contextmanager:  # type: ignore[valid-type]
+def deep_recursion() -> AbstractContextManager[None]:
     """Room for libcst's recursive visitors over a tree CPython's parser accepted."""
     return recursion_limit(max(LIBCST_RECURSION_LIMIT, sys.getrecursionlimit()))
 

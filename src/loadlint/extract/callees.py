@@ -33,8 +33,7 @@ def callee_key(collector: Collector, func: cst.BaseExpression, klass: cst.ClassD
     imported = _imported(collector, func)
     if imported is not None:
         return function_key(imported), 0
-    bindings = Evaluator(collector, klass).bindings(base)
-    made = collector.bound_values.get(bindings[0]) if len(bindings) == 1 and isinstance(bindings[0], cst.Name) else None
+    made = Evaluator(collector, klass).bound_value(base)
     if isinstance(made, cst.Call):  # `loader = Loader(); loader.load(...)`
         owner = callee_key(collector, made.func, klass)
         if owner is not None:
@@ -43,8 +42,7 @@ def callee_key(collector: Collector, func: cst.BaseExpression, klass: cst.ClassD
 
 
 def _name_key(collector: Collector, func: cst.Name) -> tuple[str, int] | None:
-    bindings = Evaluator(collector, None).bindings(func)
-    bound = bindings[0] if len(bindings) == 1 else None
+    bound = Evaluator(collector, None).single_binding(func)
     if isinstance(bound, cst.FunctionDef) and bound in collector.function_keys:
         return collector.function_keys[bound], 0
     if isinstance(bound, cst.ClassDef):

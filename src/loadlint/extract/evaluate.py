@@ -115,7 +115,7 @@ class Evaluator:
     def _eval_Name(self, node: cst.Name, depth: int) -> object:
         if node.value in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[node.value]
-        bound = self._single_binding(node)
+        bound = self.single_binding(node)
         if isinstance(bound, cst.Param):
             if bound.default is None:
                 raise NotConstant
@@ -140,12 +140,17 @@ class Evaluator:
         return Evaluator(self.collector, klass).value(values[0], depth)
 
     def _is_parsed_args(self, base: cst.Name) -> bool:
-        return self._single_binding(base) in self.collector.parsed_args_names
+        return self.single_binding(base) in self.collector.parsed_args_names
 
-    def _single_binding(self, name: cst.Name) -> cst.CSTNode | None:
+    def single_binding(self, name: cst.Name) -> cst.CSTNode | None:
         """The node that binds `name` where it is used, when exactly one binding is visible."""
         bindings = self.bindings(name)
         return bindings[0] if len(bindings) == 1 else None
+
+    def bound_value(self, name: cst.Name) -> cst.BaseExpression | None:
+        """What a name bound once by an assignment holds."""
+        binding = self.single_binding(name)
+        return self.collector.bound_values.get(binding) if isinstance(binding, cst.Name) else None
 
     def bindings(self, name: cst.Name) -> list[cst.CSTNode | None]:
         """The nodes that bind `name` where it is used (None for one that is not a node: a builtin)."""

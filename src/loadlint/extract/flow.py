@@ -106,8 +106,7 @@ class Flow:
     def _bound_value(self, node: cst.BaseExpression, klass: cst.ClassDef | None) -> cst.BaseExpression | None:
         """What a name bound once, or `self.x` assigned once (in `__init__`), holds."""
         if isinstance(node, cst.Name):
-            binding = Evaluator(self.collector, klass)._single_binding(node)
-            return self.collector.bound_values.get(binding) if isinstance(binding, cst.Name) else None
+            return Evaluator(self.collector, klass).bound_value(node)
         if (
             isinstance(node, cst.Attribute)
             and isinstance(node.value, cst.Name)

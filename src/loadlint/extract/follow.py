@@ -110,14 +110,12 @@ class Follower:
         (directly or through a name bound once)."""
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
             return False
-        bindings = self.evaluator.bindings(value.func)
-        function = bindings[0] if len(bindings) == 1 else None
+        function = self.evaluator.single_binding(value.func)
         if not isinstance(function, cst.FunctionDef):
             return False
         for returned in self.collector.returned.get(function, ()):
             if isinstance(returned, cst.Name):
-                bound = self.evaluator.bindings(returned)
-                returned = self.collector.bound_values.get(bound[0]) if len(bound) == 1 else None  # type: ignore[arg-type]
+                returned = self.evaluator.bound_value(returned)
             if returned is not None and self.collector.is_load(returned):
                 return True
         return False
@@ -186,11 +184,8 @@ class Follower:
         a constant; None otherwise."""
         if depth > MAX_EVAL_DEPTH:
             return None
-        if isinstance(node, cst.Name):
-            bindings = self.evaluator.bindings(node)
-            bound = bindings[0] if len(bindings) == 1 else None
-            if isinstance(bound, cst.Name) and bound in self.collector.bound_values:
-                return self.literal(self.collector.bound_values[bound], depth + 1)
+        if isinstance(node, cst.Name) and (bound := self.evaluator.bound_value(node)) is not None:
+            return self.literal(bound, depth + 1)
         if isinstance(node, cst.List | cst.Tuple | cst.Set):
             items = [self.literal(element.value, depth + 1) for element in node.elements]
             if any(
@@ -265,8 +260,7 @@ class Follower:
 
     def _instance_of(self, name: cst.Name) -> tuple[cst.ClassDef, str] | None:
         """The dataclass a name holds an instance of, and how it was made."""
-        bindings = self.evaluator.bindings(name)
-        bound = bindings[0] if len(bindings) == 1 else None
+        bound = self.evaluator.single_binding(name)
         if not isinstance(bound, cst.Name):
             return None
         if bound in self.collector.unpacked:
@@ -284,9 +278,7 @@ class Follower:
     def _built_with(self, name: cst.Name, attribute: str) -> cst.BaseExpression | None:
         """The value of `attribute=` in the call that built the object a name holds (bound once), when
         that call is a namespace or a dataclass of this file."""
-        bindings = self.evaluator.bindings(name)
-        bound = bindings[0] if len(bindings) == 1 else None
-        value = self.collector.bound_values.get(bound) if isinstance(bound, cst.Name) else None
+        value = self.evaluator.bound_value(name)
         if not isinstance(value, cst.Call):
             return None
         is_namespace = bool(self.collector.qualified_names(value.func) & NAMESPACES)
@@ -304,9 +296,7 @@ class Follower:
             return None
         parser = value.func.value
         if isinstance(parser, cst.Name):
-            bindings = self.evaluator.bindings(parser)
-            bound = bindings[0] if len(bindings) == 1 else None
-            parser = self.collector.bound_values.get(bound) if isinstance(bound, cst.Name) else None
+            parser = self.evaluator.bound_value(parser)
         if not (isinstance(parser, cst.Call) and parser.args):
             return None
         given = parser.args[0].value
