@@ -62,7 +62,8 @@ class Collector(cst.CSTVisitor):
         self.unpacked: dict[cst.Name, tuple[cst.BaseExpression, int]] = {}
         self.params: dict[cst.Param, tuple[str, int | None, str, cst.FunctionDef]] = {}  # -> key, index, name, def
         self.cli_functions: set[str] = set()  # functions handed to `fire.Fire` or `typer.run`
-        self.fixtures: dict[str, tuple[cst.FunctionDef, cst.Call]] = {}  # pytest fixtures by name, with their decorator
+        # pytest fixtures by name, with their `params=` if any
+        self.fixtures: dict[str, tuple[cst.FunctionDef, cst.BaseExpression | None]] = {}
         self.environment: dict[str, cst.BaseExpression] = {}  # module-level `os.environ["X"] = value`
         self.function_keys: dict[cst.FunctionDef, str] = {}
         self.function_stack: list[cst.FunctionDef] = []
@@ -81,7 +82,6 @@ class Collector(cst.CSTVisitor):
         self.candidates: list[tuple[cst.Call, CallKind, str, cst.ClassDef | None]] = []  # call, kind, loader, class
         self.sites: list[CallSite] = []
         # for following loaded objects to their uses (`Flow`)
-        self.function_names: list[str] = []
         self.init_attributes: set[tuple[cst.ClassDef, str]] = set()  # `self.x = ...` inside __init__
         self.attribute_writes: list[tuple[cst.Attribute, cst.ClassDef | None]] = []  # `obj.x = ...`
         self.use_candidates: list[tuple[cst.Call, cst.ClassDef | None]] = []
@@ -103,7 +103,6 @@ class Collector(cst.CSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.function_stack.append(node)
         self.function_depth[-1] += 1
-        self.function_names.append(node.name.value)
         self.qualname.append(node.name.value)
         shown = ".".join(self.qualname)
         key = f"{self.module}:{shown}"
@@ -111,7 +110,9 @@ class Collector(cst.CSTVisitor):
         for decorator in node.decorators:
             call = decorator.decorator
             if _called_name(call) == "fixture":
-                self.fixtures[node.name.value] = (node, call if isinstance(call, cst.Call) else cst.Call(func=call))
+                arguments = call.args if isinstance(call, cst.Call) else ()
+                params = next((a.value for a in arguments if keyword_name(a) == "params"), None)
+                self.fixtures[node.name.value] = (node, params)
         positional = [*node.params.posonly_params, *node.params.params]
         for index, param in enumerate(positional):
             self.params[param] = (key, index, shown, node)
@@ -122,7 +123,6 @@ class Collector(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.function_stack.pop()
         self.function_depth[-1] -= 1
-        self.function_names.pop()
         del self.qualname[-2:]
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -173,11 +173,11 @@ class Collector(cst.CSTVisitor):
             and self.class_stack
         ):
             self.classes[self.class_stack[-1]].attributes[target.attr.value].append(value)
-            if self.function_names and self.function_names[-1] == "__init__":
+            if self.function_stack and self.function_stack[-1].name.value == "__init__":
                 self.init_attributes.add((self.class_stack[-1], target.attr.value))
         elif isinstance(target, cst.Attribute):
             self.attribute_writes.append((target, self._current_class()))
-        elif isinstance(target, cst.Subscript) and not self.function_names and not self.class_stack:
+        elif isinstance(target, cst.Subscript) and not self.function_stack and not self.class_stack:
             self._set_environment(target, value)
         if isinstance(target, cst.Name) and self.class_stack and self.function_depth[-1] == 0:
             self.classes[self.class_stack[-1]].attributes[target.value].append(value)

@@ -130,8 +130,7 @@ def _from_fixture(follower: Follower, name: str, depth: int) -> list[Known | Unk
     fixture = follower.collector.fixtures.get(name)
     if fixture is None:
         return None
-    function, decorator = fixture
-    params = next((a.value for a in decorator.args if keyword_name(a) == "params"), None)
+    function, params = fixture
     if params is not None:
         rows = follower.literal(params, depth)
         if not isinstance(rows, list | tuple):
