@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +33,7 @@ from loadlint.lockfile import LockfileError, read_lockfile
 from loadlint.materialize import materialize
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules import ALL_RULES, DEFAULT_RULES, Rule
-from loadlint.source import decode, write_atomic
+from loadlint.source import decode, read_source, write_atomic
 from loadlint.suppress import apply_suppressions, lines_of, may_name_own_code
 from loadlint.tables import Tables, TablesError, load_tables
 
@@ -198,15 +196,6 @@ def _extract_one(
     except BudgetSpent:
         return SourceFile(FileReport(path, error=f"{budget.report(path)}: its calls are not checked"))
     return SourceFile(report, data if keep else None)
-
-
-def read_source(path: str) -> bytes:
-    """A file's bytes; a FIFO, socket or device is refused rather than read (a FIFO would block the run)."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(0, "not a regular file")
-        return handle.read()
 
 
 def resolver_settings(options: CheckOptions) -> ResolverSettings:

@@ -37,6 +37,15 @@ class SourceText:
         return (self.text if text is None else text).encode(self.encoding)
 
 
+def read_source(path: str) -> bytes:
+    """A file's bytes; a FIFO, socket or device is refused rather than read (a FIFO would block the run)."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(0, "not a regular file")
+        return handle.read()
+
+
 def decode(data: bytes) -> SourceText:
     """Raises `SyntaxError` for a bad encoding cookie and `UnicodeDecodeError` for bytes that do not
     match it, as Python itself would refuse the file."""
