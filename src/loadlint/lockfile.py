@@ -18,16 +18,13 @@ Nothing here imports huggingface_hub.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import tomli_w
 
 from loadlint.facts import ModelFacts, ModelRef
-from loadlint.source import TomlError, read_toml
+from loadlint.source import TomlError, read_toml, write_atomic
 
 LOCKFILE_NAME = "loadlint.lock"
 LOCKFILE_VERSION = 1
@@ -151,18 +148,8 @@ def dumps_lockfile(facts: Iterable[ModelFacts]) -> str:
 
 
 def write_lockfile(path: Path, facts: Iterable[ModelFacts]) -> None:
-    """Write the lockfile atomically (a temporary file in the same folder, then os.replace)."""
-    text = dumps_lockfile(facts)
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Write the lockfile atomically: a crash leaves the old file or the new one."""
+    write_atomic(str(path), dumps_lockfile(facts).encode("utf-8"))
 
 
 def _toml_key(key: str) -> str:

@@ -22,10 +22,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadlint.cachedir import default_cache_dir
 from loadlint.facts import ModelFacts, ModelRef, Unresolved
 from loadlint.lockfile import LockfileError, read_lockfile
 from loadlint.resolve import hub
-from loadlint.resolve.cache import FactsCache, default_cache_dir
+from loadlint.resolve.cache import FactsCache
 from loadlint.resolve.local import resolve_local
 
 __all__ = ["LockfileError", "Resolution", "ResolverSettings", "is_offline", "resolve_all"]

@@ -22,15 +22,14 @@ atomically; a corrupt file or entry is ignored (the cache is only ever an optimi
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import tempfile
 import time
 from pathlib import Path
 
+from loadlint.cachedir import prepare
 from loadlint.facts import ModelFacts, ModelRef
+from loadlint.source import write_atomic
 
 CACHE_FILE = "facts.json"
 CACHE_VERSION = 1
@@ -38,15 +37,6 @@ KEEP_STALE = 30 * 24 * 3600  # seconds an expired entry is kept as an offline / 
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
 CacheKey = tuple[str, str, str | None]
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("LOADLINT_CACHE_DIR")
-    if env:
-        return Path(os.path.expanduser(env))
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("loadlint"))
 
 
 def is_commit(revision: str | None) -> bool:
@@ -119,19 +109,8 @@ class FactsCache:
         ]
         text = json.dumps({"version": CACHE_VERSION, "entries": entries}, indent=1, sort_keys=True)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tag = self.path.parent / "CACHEDIR.TAG"
-            if not tag.exists():
-                tag.write_text("Signature: 8a477f597d28d172789f06886806bc55\n# loadlint facts cache\n")
-            fd, tmp = tempfile.mkstemp(prefix=f".{CACHE_FILE}.", suffix=".tmp", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(text)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            prepare(self.path.parent)
+            write_atomic(str(self.path), text.encode("utf-8"))
         except OSError:
             return
         self._dirty = False
