@@ -326,3 +326,43 @@ def test_a_model_a_helper_returns_is_an_object(tmp_path: Path) -> None:
         pipeline("t", model=third)
         """)
     assert found == {4: ["a/x"], 7: ["b/y"], 10: ["<object>"], 12: ["<object>"], 14: ["<object>"], 16: ["<computed>"]}
+
+
+def test_the_task_and_revision_are_followed_with_the_model_id(tmp_path: Path) -> None:
+    """A pipeline's task and a load's revision take the same forms as its id, pair by pair for one loop;
+    what cannot be followed stays as `evaluate` read it (a constant default, or dynamic)."""
+    source = """\
+        from transformers import AutoModel, pipeline
+        for task, mid in [("summarization", "a/x"), ("text-generation", "b/y")]:
+            pipeline(task, model=mid)
+        TASKS = {"ner": "c/z"}
+        for kind, name in TASKS.items():
+            pipeline(task=kind, model=name)
+        for rev in ["main", "v2"]:
+            AutoModel.from_pretrained("a/x", revision=rev)
+        pipeline(pick(), model="a/x")
+        AutoModel.from_pretrained("a/x", revision=pick())
+        def load(task="fill-mask"):
+            return pipeline(task, model="a/x")
+        """
+    (tmp_path / "app.py").write_text(textwrap.dedent(source))
+    extraction = extract_paths([str(tmp_path)], load_tables(), DiscoveryOptions(root=tmp_path))
+    found = sorted(
+        (s.span.line, s.model_id, s.task, s.task_dynamic, s.revision, s.revision_dynamic) for s in extraction.sites
+    )
+    assert found == [
+        (3, "a/x", "summarization", False, None, False),
+        (3, "b/y", "text-generation", False, None, False),
+        (6, "c/z", "ner", False, None, False),
+        (8, "a/x", None, False, "main", False),
+        (8, "a/x", None, False, "v2", False),
+        (9, "a/x", None, True, None, False),
+        (10, "a/x", None, False, None, True),
+        (12, "a/x", "fill-mask", False, None, False),
+    ]
+    by_line = {s.span.line: [step.note for step in s.trace] for s in extraction.sites if s.task == "ner"}
+    assert by_line[6] == [
+        "`kind` is 'ner' in the loop over `TASKS.items()`",
+        "`name` is 'c/z' in the loop over `TASKS.items()`",
+        "pipeline",
+    ]

@@ -293,6 +293,23 @@ def test_app_text(check) -> None:
     assert "Model loads: 4, checked 4 (100%), unresolved 0" in done.stdout.splitlines()
 
 
+def test_app_a_single_file_run_reads_the_helpers_it_calls(env: dict[str, str], tmp_path: Path) -> None:
+    """A pre-commit run names only `scripts/serve.py`: the loads of `app/models.py` that it feeds are
+    judged (with their paths from serve.py), and nothing that only `app/cli.py` passes."""
+    folder = tmp_path / "app_pkg"
+    shutil.copytree(PROJECTS / "app_pkg", folder)
+    done = loadlint("check", "--output-format", "json", "scripts/serve.py", env=env, cwd=folder)
+    assert done.returncode == 1, done.stdout + done.stderr
+    data = json.loads(done.stdout)
+    assert findings(data) == [
+        ("app/models.py", 8, "LL001", "google-t5/t5-small"),
+        ("app/models.py", 21, "LL001", "openai-community/gpt2"),
+        ("app/models.py", 24, "LL001", "distilbert/distilbert-base-uncased"),
+    ]
+    assert all(f["trace"][0]["path"] == "scripts/serve.py" for f in data["findings"])
+    assert data["unresolved"] == []
+
+
 def test_app_sarif(check, report) -> None:
     done = check("app_pkg", "sarif")
     assert done.returncode == 1, done.stdout + done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,6 +24,7 @@ from loadlint.extract import (
     passed_on,
     wanted_names,
 )
+from loadlint.extract.imports import imported_files
 from loadlint.extract.project import MAX_DEPTH
 from loadlint.facts import CallRecord, CallSite, FileReport, ModelFacts, ModelRef, Span, Unresolved, UseSite, facts_for
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
@@ -132,8 +134,51 @@ def extract_paths(
             files.append(file)
             if file.report.error:
                 errors.append(file.report.error)
-    _follow_parameters(files, is_loader, limits)
-    return Extraction(files=files, errors=errors)
+    named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
+    helpers = _helpers_called_from(files, named, discovery, is_loader, libraries_for, limits)
+    _follow_parameters(files + helpers, is_loader, limits)
+    return Extraction(files=files + _reached_from(helpers, named), errors=errors)
+
+
+def _helpers_called_from(
+    files: list[SourceFile],
+    named: set[str],
+    discovery: DiscoveryOptions,
+    is_loader: Callable[[str], bool],
+    libraries_for: Callable[[str], frozenset[str]],
+    limits: FileLimits,
+) -> list[SourceFile]:
+    """The project modules that files named on the command line import, when they are not checked
+    themselves and hold a load whose id is a parameter: a pre-commit run names only the changed file,
+    and the wrong class may sit in the helper it calls."""
+    checked = {os.path.abspath(file.path) for file in files}
+    root = str(discovery.root or os.getcwd())
+    roots = (root, os.path.join(root, "src"))
+    wanted: dict[str, None] = {}
+    for file in files:
+        if os.path.abspath(file.path) in named and file.report.error is None:
+            data = file.data if file.data is not None else _read_quietly(file.path)
+            if data is not None:
+                for path in imported_files(file.path, data, roots):
+                    if path not in checked:
+                        wanted.setdefault(path)
+    helpers = [_extract_one(_shown(path), is_loader, libraries_for(_shown(path)), limits) for path in wanted]
+    return [helper for helper in helpers if any(site.origin is not None for site in helper.report.sites)]
+
+
+def _reached_from(helpers: list[SourceFile], named: set[str]) -> list[SourceFile]:
+    """The helpers' loads of the values that the named files pass (the others are no business of this run)."""
+    for helper in helpers:
+        helper.report.sites = [
+            site for site in helper.report.sites if any(os.path.abspath(step.path) in named for step in site.trace)
+        ]
+    return [helper for helper in helpers if helper.report.sites]
+
+
+def _shown(path: str) -> str:
+    """A path as the run prints it: relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool], limits: FileLimits) -> None:

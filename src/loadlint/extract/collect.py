@@ -15,7 +15,7 @@ from libcst.metadata import PositionProvider, QualifiedNameSource, ScopeProvider
 from loadlint.extract.callees import callee_key
 from loadlint.extract.evaluate import Evaluator, keyword_name, source_of
 from loadlint.extract.flow import Flow, strip_self_returning
-from loadlint.extract.follow import Follower, variant
+from loadlint.extract.follow import Follower, combinations, variant, with_settings
 from loadlint.extract.gates import HUB_FUNCTIONS, is_transformers_module
 from loadlint.facts import (
     Alternative,
@@ -311,14 +311,25 @@ class Collector(cst.CSTVisitor):
         )
 
     def _call_sites(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> list[CallSite]:
-        """The call's record, one per value its model id may take (one for a constant)."""
+        """The call's record, one per combination of values its model id, task and revision may take
+        (one for constants)."""
         pending = self._call_site(call, kind, loader, klass)
         site = pending.record
-        if pending.model_node is None or not site.loads_model:
+        if not site.loads_model:
             return [site]
-        # Followed even when `evaluate` knows a constant: a parameter's default is only one of its values.
-        site = dataclasses.replace(site, model_id=None, model_expr=source_of(pending.model_node))
-        return [variant(site, alt) for alt in Follower(self, klass).alternatives(pending.model_node)]
+        follower = Follower(self, klass)
+        if pending.model_node is None:
+            models: list[Alternative | None] = [None]
+        else:
+            # Followed even when `evaluate` knows a constant: a parameter's default is only one of its values.
+            site = dataclasses.replace(site, model_id=None, model_expr=source_of(pending.model_node))
+            models = list(follower.alternatives(pending.model_node))
+        tasks = follower.setting_values(pending.task_node, site.task_dynamic)
+        revisions = follower.setting_values(pending.revision_node, site.revision_dynamic)
+        return [
+            with_settings(site if model is None else variant(site, model), task, revision)
+            for model, task, revision in combinations(models, tasks, revisions)
+        ]
 
     def _call_site(self, call: cst.Call, kind: CallKind, loader: str, klass: cst.ClassDef | None) -> _Pending:
         evaluator = Evaluator(self, klass)
@@ -339,7 +350,7 @@ class Collector(cst.CSTVisitor):
         model_id, model_expr = evaluator.string_or_none(model_node)
         task, task_expr = evaluator.string_or_none(task_node)
         revision, revision_expr = evaluator.string_or_none(keywords.get("revision"))
-        return _Pending(model_node, CallSite(
+        return _Pending(model_node, task_node, keywords.get("revision"), CallSite(
             path=self.path,
             span=self.span_of(call),
             kind=kind,
@@ -403,9 +414,11 @@ def argparse_dest(call: cst.Call) -> str | None:
 
 @dataclass(frozen=True)
 class _Pending:
-    """A call's record as `evaluate` sees it, and the model argument `Follower` may follow further."""
+    """A call's record as `evaluate` sees it, and the arguments `Follower` may follow further."""
 
     model_node: cst.BaseExpression | None
+    task_node: cst.BaseExpression | None
+    revision_node: cst.BaseExpression | None
     record: CallSite
 
 

@@ -52,6 +52,30 @@ def variant(site: CallSite, alt: Alternative) -> CallSite:
     return dataclasses.replace(site, dynamic_kind="computed", dynamic_detail=detail, trace=trace)
 
 
+def combinations(
+    models: list[Alternative | None], tasks: list[Known | None], revisions: list[Known | None]
+) -> list[tuple[Alternative | None, Known | None, Known | None]]:
+    """Each way a call's model id, task and revision go together (item by item for one loop), bounded."""
+    every = itertools.product(models, tasks, revisions)
+    return list(itertools.islice((c for c in every if _one_item_per_loop(c)), MAX_VALUES))
+
+
+def with_settings(site: CallSite, task: Known | None, revision: Known | None) -> CallSite:
+    """A load's record with a followed task and revision (None: as `evaluate` read them), and their
+    paths ahead of the model id's."""
+    changes: dict[str, object] = {}
+    steps: list[TraceStep] = []
+    if task is not None:
+        changes.update(task=task.value, task_dynamic=False)
+        steps += task.trace
+    if revision is not None:
+        changes.update(revision=revision.value, revision_dynamic=False)
+        steps += revision.trace
+    if steps:
+        changes["trace"] = tuple(dict.fromkeys((*steps, *(site.trace or (load_step(site),)))))
+    return dataclasses.replace(site, **changes) if changes else site
+
+
 def shorten(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -77,6 +101,17 @@ class Follower:
             return [Known(self.evaluator.value(node))]
         except NotConstant:
             return [Unknown("computed", f"`{shorten(source_of(node))}` is computed at run time")]
+
+    def setting_values(self, node: cst.BaseExpression | None, dynamic: bool) -> list[Known | None]:
+        """The values a call's task or revision may take where `evaluate` found no constant; None stands
+        for the record as it is (a constant, no argument, or a value that cannot be followed)."""
+        if node is None or not dynamic:
+            return [None]
+        found = [
+            alt if isinstance(alt, Known) and (alt.value is None or isinstance(alt.value, str)) else None
+            for alt in self.alternatives(node)
+        ]
+        return list(dict.fromkeys(found)) or [None]
 
     def step(self, node: cst.CSTNode, note: str) -> TraceStep:
         span = self.collector.span_of(node)
@@ -423,7 +458,7 @@ class Follower:
         return found
 
 
-def _one_item_per_loop(combination: tuple[Alternative, ...]) -> bool:
+def _one_item_per_loop(combination: tuple[Alternative | None, ...]) -> bool:
     """Values from one loop combine only when they come from the same item of it."""
     items: dict[tuple[int, int], int] = {}
     for alt in combination:
