@@ -195,10 +195,13 @@ def test_examples_offline_as_the_readme_runs_them(env: dict[str, str]) -> None:
         "LL005 examples/remote_code.py", "LL005 examples/remote_code.py", "LL006 examples/encoders.py",
         "LL007 examples/summarize_news.py",
         "LL001 examples/train_args.py", "LL001 examples/train_args.py", "LL001 examples/train_args.py",
+        "LL001 examples/tests/test_generation.py", "LL001 examples/tests/test_generation.py",
+        "LL007 examples/tests/test_generation.py",
     ])
     assert "Unresolved (2)" in run.stdout and "[dynamic] (env-required)" in run.stdout
     assert "[dynamic] (parameter): load_t5() is not called in the project" in run.stdout
     assert "  via: examples/train_args.py:11:45: default of ModelArguments.model_name_or_path" in run.stdout
+    assert "  via: examples/tests/conftest.py:6:24: `checkpoint` from the params of its fixture" in run.stdout
 
 
 def test_examples_lockfile_is_up_to_date(tmp_path: Path) -> None:

@@ -366,3 +366,46 @@ def test_the_task_and_revision_are_followed_with_the_model_id(tmp_path: Path) ->
         "`name` is 'c/z' in the loop over `TASKS.items()`",
         "pipeline",
     ]
+
+
+def test_tests_take_the_fixtures_of_the_nearest_conftest(tmp_path: Path) -> None:
+    """pytest resolves a fixture from the test's file, then the conftest.py files above it, nearest
+    first; a fixture defined nowhere says so."""
+    conftest = """\
+        import pytest
+        @pytest.fixture(params=["a/x", "b/y"])
+        def model_id(request):
+            return request.param
+        @pytest.fixture
+        def other():
+            return "c/z"
+        """
+    test = HEADER + textwrap.dedent("""\
+        def test_params(model_id):
+            AutoModel.from_pretrained(model_id)
+        def test_returned(other):
+            AutoModel.from_pretrained(other)
+        def test_nowhere(missing):
+            AutoModel.from_pretrained(missing)
+        class TestLoads:
+            def test_method(self, model_id):
+                AutoModel.from_pretrained(model_id)
+        """)
+    nearer = 'import pytest\n@pytest.fixture\ndef other():\n    return "d/w"\n'
+    found = values(
+        tmp_path,
+        {"tests/conftest.py": conftest, "tests/test_top.py": test, "tests/unit/conftest.py": nearer,
+         "tests/unit/test_deep.py": test},
+    )
+    for name in ("tests/test_top.py", "tests/unit/test_deep.py"):
+        assert found[(name, 3)] == ["a/x", "b/y"]
+        assert found[(name, 7)] == ["<parameter>"]
+        assert found[(name, 10)] == ["a/x", "b/y"]
+    assert found[("tests/test_top.py", 5)] == ["c/z"]
+    assert found[("tests/unit/test_deep.py", 5)] == ["d/w"]
+    assert notes(tmp_path, "tests/test_top.py", 7) == {
+        "<parameter>: the fixture `missing` of test_nowhere() is not defined in its file or a conftest.py above it": [
+            "parameter `missing` of test_nowhere()",
+            "AutoModel.from_pretrained",
+        ]
+    }

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -19,14 +19,27 @@ from loadlint.extract import (
     MODEL_LIBRARIES,
     extract_calls,
     extract_file,
+    extract_fixtures,
     is_removed_auto_class,
     link,
     passed_on,
     wanted_names,
 )
 from loadlint.extract.imports import imported_files
-from loadlint.extract.project import MAX_DEPTH
-from loadlint.facts import CallRecord, CallSite, FileReport, ModelFacts, ModelRef, Span, Unresolved, UseSite, facts_for
+from loadlint.extract.project import MAX_DEPTH, is_test
+from loadlint.facts import (
+    CallRecord,
+    CallSite,
+    FileReport,
+    Known,
+    ModelFacts,
+    ModelRef,
+    Span,
+    Unknown,
+    Unresolved,
+    UseSite,
+    facts_for,
+)
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixer import fix_file
 from loadlint.fixes import applies
@@ -136,7 +149,7 @@ def extract_paths(
                 errors.append(file.report.error)
     named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
     helpers = _helpers_called_from(files, named, discovery, is_loader, libraries_for, limits)
-    _follow_parameters(files + helpers, is_loader, limits)
+    _follow_parameters(files + helpers, str(discovery.root or os.getcwd()), is_loader, limits)
     return Extraction(files=files + _reached_from(helpers, named), errors=errors)
 
 
@@ -181,15 +194,18 @@ def _shown(path: str) -> str:
     return path if relative.startswith(os.pardir) else relative
 
 
-def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool], limits: FileLimits) -> None:
-    """Link the loads whose id is a function's parameter to the values the function's callers pass.
+def _follow_parameters(
+    files: list[SourceFile], root: str, is_loader: Callable[[str], bool], limits: FileLimits
+) -> None:
+    """Link the loads whose id is a function's parameter to the values the function's callers pass
+    (for a test: the fixtures of the conftest.py files above it, up to `root`).
 
     Only files whose bytes call one of those functions by name are parsed for their calls; a caller that
     passes its own parameter adds its function's name for the next round (MAX_DEPTH rounds)."""
     origins = [site.origin for file in files for site in file.report.sites if site.origin is not None]
     if not origins:
         return
-    calls: list[CallRecord] = []
+    calls: list[CallRecord] = _conftest_fixtures(files, root, is_loader, limits)
     names, looked = wanted_names(origins), set()
     contents = {  # read once for every round; a file that failed was reported already
         file.path: file.data if file.data is not None else _read_quietly(file.path)
@@ -208,6 +224,48 @@ def _follow_parameters(files: list[SourceFile], is_loader: Callable[[str], bool]
                 calls += extract_calls(path, data, is_loader, frozenset(names), limits.budget())
         names = set(wanted_names(passed_on(calls)))
     link([file.report for file in files], calls)
+
+
+def _conftest_fixtures(
+    files: list[SourceFile], root: str, is_loader: Callable[[str], bool], limits: FileLimits
+) -> list[CallRecord]:
+    """pytest gives a test's parameter the value of the fixture of that name in the nearest conftest.py
+    above the test: each such fixture becomes a call of the test with its values."""
+    tests = {
+        (file.path, site.origin): None
+        for file in files
+        for site in file.report.sites
+        if site.origin is not None and site.origin.caller is None and is_test(site.origin.function)
+    }
+    names = frozenset(origin.param for _, origin in tests)
+    fixtures_in: dict[str, dict[str, tuple[Span, list[Known | Unknown]]]] = {}
+    records = []
+    for path, origin in tests:
+        for conftest in _conftests_above(path, root):
+            if conftest not in fixtures_in:
+                data = _read_quietly(conftest)
+                found = {} if data is None else extract_fixtures(conftest, data, is_loader, names, limits.budget())
+                fixtures_in[conftest] = found
+            fixture = fixtures_in[conftest].get(origin.param)
+            if fixture is not None:
+                span, values = fixture
+                passed = ((origin.param, tuple(values)),)
+                records.append(CallRecord(conftest, span, origin.function, 0, keywords=passed))
+                break
+    return records
+
+
+def _conftests_above(path: str, root: str) -> Iterator[str]:
+    """The conftest.py files from the test's folder up to `root` (only its own folder outside `root`)."""
+    folder, top = os.path.dirname(os.path.abspath(path)), os.path.abspath(root)
+    while True:
+        candidate = os.path.join(folder, "conftest.py")
+        if os.path.isfile(candidate):
+            yield _shown(candidate)
+        parent = os.path.dirname(folder)
+        if folder == top or parent == folder or not (parent + os.sep).startswith(top.rstrip(os.sep) + os.sep):
+            return
+        folder = parent
 
 
 def _read_quietly(path: str) -> bytes | None:

@@ -26,7 +26,7 @@ from loadlint.extract.gates import (
     passes_byte_prefilter,
 )
 from loadlint.extract.project import link, module_name, passed_on, wanted_names
-from loadlint.facts import CallRecord, FileReport
+from loadlint.facts import CallRecord, FileReport, Known, Span, Unknown
 from loadlint.fixes import NEWLINE
 from loadlint.limits import Budget, BudgetSpent, deep_recursion, stage, stdlib_parse, too_large
 from loadlint.source import decode
@@ -37,6 +37,7 @@ __all__ = [
     "MODEL_LIBRARIES",
     "extract_calls",
     "extract_file",
+    "extract_fixtures",
     "is_removed_auto_class",
     "link",
     "may_load_models",
@@ -135,6 +136,22 @@ def extract_calls(
     except (BudgetSpent, Exception):  # noqa: BLE001 - a caller that cannot be read is one link fewer
         return []
     return collector.calls
+
+
+def extract_fixtures(
+    path: str, data: bytes, is_loader: Callable[[str], bool], names: frozenset[str], budget: Budget | None = None
+) -> dict[str, tuple[Span, list[Known | Unknown]]]:
+    """Where the pytest fixtures named `names` that a `conftest.py` defines are, and their values, by
+    name.  A file that does not parse, or fails, defines none (as `extract_calls`)."""
+    try:
+        source = decode(data).text
+        stdlib_parse(source)
+        with budget.limit("reading fixtures") if budget is not None else contextlib.nullcontext(), deep_recursion():
+            collector = Collector(path, is_loader, module_name(path), fixtures_of=names)
+            MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True).visit(collector)
+    except (BudgetSpent, Exception):  # noqa: BLE001 - a conftest that cannot be read gives no values
+        return {}
+    return collector.fixture_values
 
 
 def _syntax_error(path: str, line: int, column: int, message: str) -> str:

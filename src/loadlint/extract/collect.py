@@ -13,6 +13,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider, QualifiedNameSource, ScopeProvider
 
 from loadlint.extract.callees import callee_key
+from loadlint.extract.entry import fixture_values
 from loadlint.extract.evaluate import Evaluator, keyword_name, source_of
 from loadlint.extract.flow import Flow, strip_self_returning
 from loadlint.extract.follow import Follower, combinations, variant, with_settings
@@ -22,8 +23,10 @@ from loadlint.facts import (
     CallKind,
     CallRecord,
     CallSite,
+    Known,
     Span,
     TraceStep,
+    Unknown,
     UseSite,
 )
 
@@ -50,13 +53,20 @@ class Collector(cst.CSTVisitor):
     METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
 
     def __init__(
-        self, path: str, is_loader: Callable[[str], bool], module: str = "", callers_of: frozenset[str] = frozenset()
+        self,
+        path: str,
+        is_loader: Callable[[str], bool],
+        module: str = "",
+        callers_of: frozenset[str] = frozenset(),
+        fixtures_of: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
         self.path = path
         self.is_loader = is_loader
         self.module = module  # the file's dotted module name, for the keys of its functions
         self.callers_of = callers_of  # the functions whose calls to record (`CallRecord`s), by name
+        self.fixtures_of = fixtures_of  # the fixtures whose values to record (a conftest.py's), by name
+        self.fixture_values: dict[str, tuple[Span, list[Known | Unknown]]] = {}
         # for following values (`Follower`): loop targets, `a, b = ...` targets, parameters
         self.loop_targets: dict[cst.Name, tuple[cst.BaseExpression, tuple[int, ...], cst.CSTNode]] = {}
         self.unpacked: dict[cst.Name, tuple[cst.BaseExpression, int]] = {}
@@ -286,6 +296,10 @@ class Collector(cst.CSTVisitor):
         loads = {call: sites[0] for (call, *_), sites in zip(self.candidates, variants) if sites[0].loads_model}
         self.uses = Flow(self, loads).uses()
         self.calls = [record for call, klass in self.project_calls if (record := self._call_record(call, klass))]
+        for name in sorted(self.fixtures_of & self.fixtures.keys()):
+            values = fixture_values(Follower(self, None), name)
+            if values is not None:
+                self.fixture_values[name] = (self.span_of(self.fixtures[name][0].name), values)
 
     def _call_record(self, call: cst.Call, klass: cst.ClassDef | None) -> CallRecord | None:
         callee = callee_key(self, call.func, klass)

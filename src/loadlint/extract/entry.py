@@ -3,7 +3,8 @@
 A command-line framework calls its commands with the options' values, which are their defaults
 unless the user types others (click's `@click.option(..., default=...)`, typer's `typer.Option(...)`
 or plain defaults, `fire.Fire(fn)`'s parameter defaults); pytest calls a test once per
-`@pytest.mark.parametrize` value.  An option without a default is `cli-required`: the user must give
+`@pytest.mark.parametrize` value, and with its fixtures' values (those of a `conftest.py` are linked
+by the engine, as calls of the test).  An option without a default is `cli-required`: the user must give
 it, and nothing in the code says which id it will be.
 """
 
@@ -35,7 +36,7 @@ def outside_values(
             if values is not None:
                 return "pytest", values
     if function.name.value.startswith("test"):
-        values = _from_fixture(follower, param.name.value, depth)
+        values = fixture_values(follower, param.name.value, depth)
         if values is not None:
             return "pytest", values
     click = _click_option(function, param.name.value)
@@ -124,9 +125,10 @@ def _parametrized(follower: Follower, call: cst.Call, param: str, depth: int) ->
         return [Unknown("computed", f"the rows of @pytest.mark.parametrize do not unpack into `{param}`")]
 
 
-def _from_fixture(follower: Follower, name: str, depth: int) -> list[Known | Unknown] | None:
-    """A test's parameter is the fixture of that name in the file: its `params=` (the fixture returning
-    `request.param`), or the value it returns."""
+def fixture_values(follower: Follower, name: str, depth: int = 0) -> list[Known | Unknown] | None:
+    """A test's parameter is the fixture of that name in the collector's file (the test's own, or a
+    `conftest.py` above it): its `params=` (the fixture returning `request.param`), or the value it
+    returns; None when the file defines no such fixture."""
     fixture = follower.collector.fixtures.get(name)
     if fixture is None:
         return None

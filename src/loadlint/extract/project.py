@@ -33,6 +33,12 @@ def module_name(path: str) -> str:
     return ".".join(parts) or stem
 
 
+def is_test(function: str) -> bool:
+    """A function pytest collects and calls: `test*` at module level or in a `Test*` class."""
+    path = function.partition(":")[2].split(".")
+    return path[-1].startswith("test") and (len(path) == 1 or (len(path) == 2 and path[0].startswith("Test")))
+
+
 def wanted_names(origins: Iterable[FromParameter]) -> frozenset[str]:
     """The names to look for in the project's bytes: each function's own name (a class's, for __init__)."""
     names = set()
@@ -100,7 +106,12 @@ def _passed(
     if origin.caller is not None:  # called from outside with these values, and maybe from the project too
         found: list[Known | Unknown] = default
     elif not records:
-        return [Unknown("parameter", f"{shown}() is not called in the project", origin.trace), *default]
+        detail = (
+            f"the fixture `{origin.param}` of {shown}() is not defined in its file or a conftest.py above it"
+            if is_test(origin.function)
+            else f"{shown}() is not called in the project"
+        )
+        return [Unknown("parameter", detail, origin.trace), *default]
     else:
         found = []
     for record in records:
