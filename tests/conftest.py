@@ -32,3 +32,10 @@ def env(tmp_path: Path, hub: HubServer) -> dict[str, str]:
         HF_HUB_DISABLE_TELEMETRY="1",
     )
     return environment
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_loadlint_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests that run loadlint in-process, or with the plain environment, keep their tables and file
+    records out of the user's cache folder."""
+    os.environ["LOADLINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("loadlint-cache"))

@@ -1,0 +1,89 @@
+"""Every file of a run, extracted, with the loads that depend on parameters linked across them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from loadlint.discover import DiscoveryOptions, python_files
+from loadlint.engine.linking import link_parameters, shown
+from loadlint.engine.options import DEFAULT_LIMITS
+from loadlint.engine.reading import Extractor, SourceFile, loader_predicate, read_quietly
+from loadlint.extract import MODEL_LIBRARIES
+from loadlint.extract.imports import imported_files
+from loadlint.facts import CallSite
+from loadlint.filecache import FileCache
+from loadlint.limits import FileLimits, deep_recursion
+from loadlint.tables import Tables
+
+
+@dataclass
+class Extraction:
+    """The files of a set of paths with their call sites, and the files that could not be read."""
+
+    files: list[SourceFile]
+    errors: list[str]
+
+    @property
+    def sites(self) -> list[CallSite]:
+        return [site for file in self.files for site in file.report.sites]
+
+
+def extract_paths(
+    paths: Sequence[str],
+    tables: Tables,
+    discovery: DiscoveryOptions,
+    libraries_for: Callable[[str], frozenset[str]] = lambda path: MODEL_LIBRARIES,
+    limits: FileLimits = DEFAULT_LIMITS,
+    cache: FileCache | None = None,
+) -> Extraction:
+    """Extract every file; a path or file that cannot be read, parsed or extracted becomes one error
+    line, in path order, and the others are still extracted.  `libraries_for(path)`: whose loading
+    calls to look for there (downloads only when LL031 runs); `cache` answers for unchanged files."""
+    errors: list[str] = []
+    extractor = Extractor(loader_predicate(tables), libraries_for, limits, cache)
+    files = []
+    with deep_recursion():
+        for path in python_files(paths, discovery, on_error=errors.append):
+            file = extractor.file(path)
+            files.append(file)
+            if file.report.error:
+                errors.append(file.report.error)
+    named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
+    helpers = _helpers_called_from(files, named, discovery, extractor)
+    link_parameters(files + helpers, str(discovery.root or os.getcwd()), extractor)
+    return Extraction(files=files + _reached_from(helpers, named), errors=errors)
+
+
+def _helpers_called_from(
+    files: list[SourceFile],
+    named: set[str],
+    discovery: DiscoveryOptions,
+    extractor: Extractor,
+) -> list[SourceFile]:
+    """The project modules that files named on the command line import, when they are not checked
+    themselves and hold a load whose id is a parameter: a pre-commit run names only the changed file,
+    and the wrong class may sit in the helper it calls."""
+    checked = {os.path.abspath(file.path) for file in files}
+    root = str(discovery.root or os.getcwd())
+    roots = (root, os.path.join(root, "src"))
+    wanted: dict[str, None] = {}
+    for file in files:
+        if os.path.abspath(file.path) in named and file.report.error is None:
+            data = file.data if file.data is not None else read_quietly(file.path)
+            if data is not None:
+                for path in imported_files(file.path, data, roots):
+                    if path not in checked:
+                        wanted.setdefault(path)
+    helpers = [extractor.file(shown(path)) for path in wanted]
+    return [helper for helper in helpers if any(site.origin is not None for site in helper.report.sites)]
+
+
+def _reached_from(helpers: list[SourceFile], named: set[str]) -> list[SourceFile]:
+    """The helpers' loads of the values that the named files pass (the others are no business of this run)."""
+    for helper in helpers:
+        helper.report.sites = [
+            site for site in helper.report.sites if any(os.path.abspath(step.path) in named for step in site.trace)
+        ]
+    return [helper for helper in helpers if helper.report.sites]
