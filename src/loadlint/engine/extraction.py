@@ -43,13 +43,16 @@ def extract_paths(
     calls to look for there (downloads only when LL031 runs); `cache` answers for unchanged files."""
     errors: list[str] = []
     extractor = Extractor(loader_predicate(tables), libraries_for, limits, cache)
-    files = []
+    found: list[str] = []
+    unreadable: list[tuple[int, str]] = []  # a path discovery could not read, before the file found next
+    for path in python_files(paths, discovery, on_error=lambda message: unreadable.append((len(found), message))):
+        found.append(path)
     with deep_recursion():
-        for path in python_files(paths, discovery, on_error=errors.append):
-            file = extractor.file(path)
-            files.append(file)
-            if file.report.error:
-                errors.append(file.report.error)
+        files = extractor.files(found)
+    for index, file in enumerate([*files, None]):
+        errors += [message for at, message in unreadable if at == index]
+        if file is not None and file.report.error:
+            errors.append(file.report.error)
     named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
     helpers = _helpers_called_from(files, named, discovery, extractor)
     link_parameters(files + helpers, str(discovery.root or os.getcwd()), extractor)
@@ -76,7 +79,7 @@ def _helpers_called_from(
                 for path in imported_files(file.path, data, roots):
                     if path not in checked:
                         wanted.setdefault(path)
-    helpers = [extractor.file(shown(path)) for path in wanted]
+    helpers = extractor.files([shown(path) for path in wanted])
     return [helper for helper in helpers if any(site.origin is not None for site in helper.report.sites)]
 
 

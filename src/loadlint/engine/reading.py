@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from loadlint.discover import os_error_reason
-from loadlint.extract import extract_file, is_removed_auto_class
+from loadlint.extract import extract_file, is_removed_auto_class, passes_byte_prefilter
 from loadlint.facts import FileReport
 from loadlint.filecache import Cached, FileCache
 from loadlint.limits import BudgetSpent, FileFailure, FileLimits, stage
@@ -53,9 +57,13 @@ def read_quietly(path: str) -> bytes | None:
         return None
 
 
+POOL_MIN_FILES = 8  # files past the byte gate from which extracting them in worker processes pays
+
+
 class Extractor:
     """Extracts the files of one run: `libraries_for(path)` says whose loading calls to look for there;
-    `cache`, when the run has one, answers for the files that did not change."""
+    `cache`, when the run has one, answers for the files that did not change.  When many files pass
+    the byte gate, their libcst passes run in a pool of forked processes, one per core."""
 
     def __init__(
         self,
@@ -69,38 +77,86 @@ class Extractor:
         self.limits = limits
         self.cache = cache
 
-    def file(self, path: str) -> SourceFile:
+    def files(self, paths: Sequence[str]) -> list[SourceFile]:
+        """Each file's extraction, in the order of `paths`."""
+        done: list[SourceFile | None] = [None] * len(paths)
+        pending: list[_Pending] = []
+        for index, path in enumerate(paths):
+            found = self._read(path)
+            if isinstance(found, SourceFile):
+                done[index] = found
+            else:
+                pending.append(dataclasses.replace(found, index=index))
+        heavy = [item for item in pending if passes_byte_prefilter(item.data, item.libraries)]
+        light = [item for item in pending if not passes_byte_prefilter(item.data, item.libraries)]
+        for item, (report, keep) in [*zip(light, map(self._extract, light)), *zip(heavy, self._extract_all(heavy))]:
+            if self.cache is not None and item.stat is not None and report.error is None:
+                self.cache.store(item.path, item.stat, item.data, _key(item.libraries), Cached(report, keep))
+            done[item.index] = SourceFile(report, item.data if keep else None)
+        return done  # type: ignore[return-value]
+
+    def _read(self, path: str) -> SourceFile | _Pending:
+        """The file's cached extraction, or its bytes to extract (a file that cannot be read: its error)."""
         libraries = self.libraries_for(path)
         try:
             stat = os.stat(path) if self.cache is not None else None
-            cached, data = self._cached(path, stat, libraries)
+            cached, data = (None, None)
+            if self.cache is not None and stat is not None:
+                cached, data = self.cache.lookup(path, stat, _key(libraries), lambda: read_source(path))
             if cached is not None:
                 if cached.keep and data is None:
                     data = read_source(path)
                 return SourceFile(cached.report, data if cached.keep else None)
-            if data is None:
-                data = read_source(path)
+            return _Pending(path, data if data is not None else read_source(path), libraries, stat)
         except OSError as exc:
             return SourceFile(FileReport(path, error=f"{path}: cannot read the file: {os_error_reason(exc)}"))
+
+    def _extract_all(self, items: list[_Pending]) -> list[tuple[FileReport, bool]]:
+        workers = min(os.cpu_count() or 1, len(items) // POOL_MIN_FILES)
+        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            return [self._extract(item) for item in items]
+        global _WORKER_EXTRACTOR
+        _WORKER_EXTRACTOR = self  # what the forked workers inherit: no closure has to be pickled
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                return list(pool.map(_extract_in_worker, items, chunksize=max(1, len(items) // (workers * 4))))
+        except (OSError, BrokenProcessPool):  # no processes to be had: one core it is
+            return [self._extract(item) for item in items]
+        finally:
+            _WORKER_EXTRACTOR = None
+
+    def _extract(self, item: _Pending) -> tuple[FileReport, bool]:
+        """The file's report, and whether a later step needs its bytes (it has calls, uses or suppressions)."""
+        path, data = item.path, item.data
         budget = self.limits.budget()
         try:
             with stage(path, "extract"):
-                report = extract_file(path, data, self.is_loader, libraries, self.limits.max_file_size, budget)
-                keep = report.error is None and bool(report.sites or report.uses or may_name_own_code(data))
+                report = extract_file(path, data, self.is_loader, item.libraries, self.limits.max_file_size, budget)
         except FileFailure as exc:
-            return SourceFile(FileReport(path, error=str(exc)))
+            return FileReport(path, error=str(exc)), False
         except BudgetSpent:
-            return SourceFile(FileReport(path, error=f"{budget.report(path)}: its calls are not checked"))
-        if self.cache is not None and stat is not None and report.error is None:
-            self.cache.store(path, stat, data, _key(libraries), Cached(report, keep))
-        return SourceFile(report, data if keep else None)
+            return FileReport(path, error=f"{budget.report(path)}: its calls are not checked"), False
+        return report, report.error is None and bool(report.sites or report.uses or may_name_own_code(data))
 
-    def _cached(
-        self, path: str, stat: os.stat_result | None, libraries: frozenset[str]
-    ) -> tuple[Cached | None, bytes | None]:
-        if self.cache is None or stat is None:
-            return None, None
-        return self.cache.lookup(path, stat, _key(libraries), lambda: read_source(path))
+
+@dataclass(frozen=True)
+class _Pending:
+    """A file read but not extracted yet."""
+
+    path: str
+    data: bytes
+    libraries: frozenset[str]
+    stat: os.stat_result | None
+    index: int = 0
+
+
+_WORKER_EXTRACTOR: Extractor | None = None
+
+
+def _extract_in_worker(item: _Pending) -> tuple[FileReport, bool]:
+    assert _WORKER_EXTRACTOR is not None
+    return _WORKER_EXTRACTOR._extract(item)
 
 
 def _key(libraries: frozenset[str]) -> str:
