@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import loadlint.engine.linking as linking
+import loadlint.extract.passes as passes
 import loadlint.engine.reading as reading
 from loadlint import filecache
 from loadlint.discover import DiscoveryOptions
@@ -64,7 +64,7 @@ def test_a_warm_run_reads_no_unchanged_file(project: Path, tmp_path: Path, monke
     original = reading.read_source
     monkeypatch.setattr(reading, "read_source", lambda path: read.append(path) or original(path))
     forbid(monkeypatch, reading, "extract_file")
-    forbid(monkeypatch, linking, "extract_calls")
+    forbid(monkeypatch, passes, "extract_calls")
     warm = extract(fresh(tmp_path))
     assert records(warm) == records(cold)
     # only the files whose bytes a later step needs (they load models) are read again

@@ -138,6 +138,14 @@ def too_large(path: str, size: int, limit: int) -> str:
     )
 
 
+def syntax_error(path: str, line: int, column: int, message: str) -> str:
+    return f"{path}:{line}:{column}: syntax error: {one_line(message)}"
+
+
+def one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def internal_error(path: str, stage: str, exc: BaseException) -> str:
     message = " ".join(str(exc).split())
     if isinstance(exc, RecursionError):

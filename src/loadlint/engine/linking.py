@@ -9,8 +9,7 @@ import re
 from collections.abc import Iterator
 
 from loadlint.engine.reading import Extractor, SourceFile, read_quietly
-from loadlint.extract import extract_calls, extract_fixtures, link, passed_on, wanted_names
-from loadlint.extract.project import MAX_DEPTH, is_test
+from loadlint.extract.project import MAX_DEPTH, is_test, link, passed_on, wanted_names
 from loadlint.facts import CallRecord, Known, Span, Unknown
 
 
@@ -59,6 +58,8 @@ class _Contents:
 def _calls_of(names: frozenset[str], contents: _Contents, extractor: Extractor) -> list[CallRecord]:
     """The calls of the functions `names` in the run's files: a byte search for each name followed by
     `(` first (`load(`, not `loader` or `download`), then libcst on the files it finds."""
+    from loadlint.extract.passes import extract_calls  # libcst, only when a load depends on a parameter
+
     called = re.compile(rb"\b(?:" + b"|".join(re.escape(name.encode()) for name in sorted(names)) + rb")\s*\(")
     key = ",".join(sorted(names))
     found: list[CallRecord] = []
@@ -84,6 +85,8 @@ def _conftest_fixtures(files: list[SourceFile], root: str, extractor: Extractor)
         for site in file.report.sites
         if site.origin is not None and site.origin.caller is None and is_test(site.origin.function)
     }
+    from loadlint.extract.passes import extract_fixtures  # libcst, only when a test's load takes a fixture
+
     names = frozenset(origin.param for _, origin in tests)
     fixtures_in: dict[str, dict[str, tuple[Span, list[Known | Unknown]]]] = {}
     records = []

@@ -16,8 +16,9 @@ from loadlint.extract.callees import callee_key
 from loadlint.extract.entry import fixture_values
 from loadlint.extract.evaluate import Evaluator, keyword_name, source_of
 from loadlint.extract.flow import Flow, strip_self_returning
-from loadlint.extract.follow import Follower, combinations, variant, with_settings
+from loadlint.extract.follow import Follower
 from loadlint.extract.gates import HUB_FUNCTIONS, is_transformers_module
+from loadlint.extract.values import combinations, variant, with_settings
 from loadlint.facts import (
     Alternative,
     CallKind,

@@ -20,60 +20,17 @@ import libcst as cst
 
 from loadlint.extract.entry import outside_values
 from loadlint.extract.evaluate import MAX_EVAL_DEPTH, Evaluator, NotConstant, keyword_name, source_of
-from loadlint.facts import Alternative, CallSite, FromParameter, Known, TraceStep, Unknown
+from loadlint.extract.values import MAX_VALUES, one_item_per_loop
+from loadlint.facts import Alternative, FromParameter, Known, TraceStep, Unknown
 
 if TYPE_CHECKING:
     from loadlint.extract.collect import Collector
 
-MAX_VALUES = 16  # values of one expression; past it the rest are not followed
 DATACLASS_PARSERS = frozenset({"parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"})
 DICT_VIEWS = frozenset({"items", "values", "keys"})
 ENV_READS = frozenset({"os.environ.get", "os.getenv"})
 NAMESPACES = frozenset({"argparse.Namespace", "types.SimpleNamespace"})
 _SLOT = "\x00"  # where a parameter's value goes in a template (no source text holds a NUL)
-
-
-def load_step(site: CallSite) -> TraceStep:
-    """The last step of every trace: the call that loads the value."""
-    call = f"{site.loader}.from_pretrained" if site.kind == "from_pretrained" else site.loader
-    return TraceStep(site.path, site.span.line, site.span.column, call)
-
-
-def variant(site: CallSite, alt: Alternative) -> CallSite:
-    """A load's record for one value of its id: known, unknown (with why) or a parameter to link."""
-    if isinstance(alt, FromParameter):
-        return dataclasses.replace(site, origin=alt, dynamic_kind="parameter", trace=alt.trace)
-    trace = (*alt.trace, load_step(site)) if alt.trace else ()  # a value found at the call has no path
-    if isinstance(alt, Unknown):
-        return dataclasses.replace(site, dynamic_kind=alt.kind, dynamic_detail=alt.detail, trace=trace)
-    if isinstance(alt.value, str) and alt.value:
-        return dataclasses.replace(site, model_id=alt.value, model_expr=None, trace=trace)
-    detail = f"`{site.model_expr}` is {'None' if alt.value is None else repr(alt.value)} here, not a model id"
-    return dataclasses.replace(site, dynamic_kind="computed", dynamic_detail=detail, trace=trace)
-
-
-def combinations(
-    models: list[Alternative | None], tasks: list[Known | None], revisions: list[Known | None]
-) -> list[tuple[Alternative | None, Known | None, Known | None]]:
-    """Each way a call's model id, task and revision go together (item by item for one loop), bounded."""
-    every = itertools.product(models, tasks, revisions)
-    return list(itertools.islice((c for c in every if _one_item_per_loop(c)), MAX_VALUES))
-
-
-def with_settings(site: CallSite, task: Known | None, revision: Known | None) -> CallSite:
-    """A load's record with a followed task and revision (None: as `evaluate` read them), and their
-    paths ahead of the model id's."""
-    changes: dict[str, object] = {}
-    steps: list[TraceStep] = []
-    if task is not None:
-        changes.update(task=task.value, task_dynamic=False)
-        steps += task.trace
-    if revision is not None:
-        changes.update(revision=revision.value, revision_dynamic=False)
-        steps += revision.trace
-    if steps:
-        changes["trace"] = tuple(dict.fromkeys((*steps, *(site.trace or (load_step(site),)))))
-    return dataclasses.replace(site, **changes) if changes else site
 
 
 def shorten(text: str, limit: int = 60) -> str:
@@ -422,7 +379,7 @@ class Follower:
                 Unknown("template", f"`{shorten(source_of(node))}` is a template over a value that cannot be followed")
             ]
         found: list[Alternative] = []
-        for combination in itertools.islice(filter(_one_item_per_loop, itertools.product(*choices)), MAX_VALUES):
+        for combination in itertools.islice(filter(one_item_per_loop, itertools.product(*choices)), MAX_VALUES):
             try:
                 value = build([alt.value for alt in combination])
             except (TypeError, ValueError, IndexError, KeyError, AttributeError):
@@ -443,7 +400,7 @@ class Follower:
                 Unknown("template", f"`{shorten(source_of(node))}` is a template over a value that cannot be followed")
             ]
         found: list[Alternative] = []
-        for combination in itertools.islice(filter(_one_item_per_loop, itertools.product(*others)), MAX_VALUES):
+        for combination in itertools.islice(filter(one_item_per_loop, itertools.product(*others)), MAX_VALUES):
             values: list[object] = [alt.value for alt in combination]  # type: ignore[union-attr]
             values.insert(slot, _SLOT)
             try:
@@ -456,17 +413,6 @@ class Follower:
             steps = tuple(step for alt in combination for step in alt.trace)
             found.append(dataclasses.replace(origin, template=template, trace=(*steps, *origin.trace)))
         return found
-
-
-def _one_item_per_loop(combination: tuple[Alternative | None, ...]) -> bool:
-    """Values from one loop combine only when they come from the same item of it."""
-    items: dict[tuple[int, int], int] = {}
-    for alt in combination:
-        if isinstance(alt, Known) and alt.element is not None:
-            loop, item = alt.element[:2], alt.element[2]
-            if items.setdefault(loop, item) != item:
-                return False
-    return True
 
 
 def _with_step(alt: Alternative, step: TraceStep) -> Alternative:

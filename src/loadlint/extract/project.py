@@ -15,7 +15,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 
-from loadlint.extract.follow import variant
+from loadlint.extract.values import variant
 from loadlint.facts import Alternative, CallRecord, CallSite, FileReport, FromParameter, Known, TraceStep, Unknown
 
 MAX_DEPTH = 4  # calls followed up from a load's parameter

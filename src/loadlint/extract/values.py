@@ -1,0 +1,65 @@
+"""A load's records by value: one `CallSite` per value its id, task and revision may take, and the
+path each value took.  Plain records only (no libcst), so the project index can use them too."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+from loadlint.facts import Alternative, CallSite, FromParameter, Known, TraceStep, Unknown
+
+MAX_VALUES = 16  # values of one expression; past it the rest are not followed
+
+
+def load_step(site: CallSite) -> TraceStep:
+    """The last step of every trace: the call that loads the value."""
+    call = f"{site.loader}.from_pretrained" if site.kind == "from_pretrained" else site.loader
+    return TraceStep(site.path, site.span.line, site.span.column, call)
+
+
+def variant(site: CallSite, alt: Alternative) -> CallSite:
+    """A load's record for one value of its id: known, unknown (with why) or a parameter to link."""
+    if isinstance(alt, FromParameter):
+        return dataclasses.replace(site, origin=alt, dynamic_kind="parameter", trace=alt.trace)
+    trace = (*alt.trace, load_step(site)) if alt.trace else ()  # a value found at the call has no path
+    if isinstance(alt, Unknown):
+        return dataclasses.replace(site, dynamic_kind=alt.kind, dynamic_detail=alt.detail, trace=trace)
+    if isinstance(alt.value, str) and alt.value:
+        return dataclasses.replace(site, model_id=alt.value, model_expr=None, trace=trace)
+    detail = f"`{site.model_expr}` is {'None' if alt.value is None else repr(alt.value)} here, not a model id"
+    return dataclasses.replace(site, dynamic_kind="computed", dynamic_detail=detail, trace=trace)
+
+
+def combinations(
+    models: list[Alternative | None], tasks: list[Known | None], revisions: list[Known | None]
+) -> list[tuple[Alternative | None, Known | None, Known | None]]:
+    """Each way a call's model id, task and revision go together (item by item for one loop), bounded."""
+    every = itertools.product(models, tasks, revisions)
+    return list(itertools.islice((c for c in every if one_item_per_loop(c)), MAX_VALUES))
+
+
+def with_settings(site: CallSite, task: Known | None, revision: Known | None) -> CallSite:
+    """A load's record with a followed task and revision (None: as `evaluate` read them), and their
+    paths ahead of the model id's."""
+    changes: dict[str, object] = {}
+    steps: list[TraceStep] = []
+    if task is not None:
+        changes.update(task=task.value, task_dynamic=False)
+        steps += task.trace
+    if revision is not None:
+        changes.update(revision=revision.value, revision_dynamic=False)
+        steps += revision.trace
+    if steps:
+        changes["trace"] = tuple(dict.fromkeys((*steps, *(site.trace or (load_step(site),)))))
+    return dataclasses.replace(site, **changes) if changes else site
+
+
+def one_item_per_loop(combination: tuple[Alternative | None, ...]) -> bool:
+    """Values from one loop combine only when they come from the same item of it."""
+    items: dict[tuple[int, int], int] = {}
+    for alt in combination:
+        if isinstance(alt, Known) and alt.element is not None:
+            loop, item = alt.element[:2], alt.element[2]
+            if items.setdefault(loop, item) != item:
+                return False
+    return True
