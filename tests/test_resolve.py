@@ -216,7 +216,7 @@ def test_facts_cache_hit_then_ttl_expiry(tmp_path: Path, hub: HubServer) -> None
     first = one(GPT2, s)
     assert isinstance(first, ModelFacts) and first.source == "hub"
     cache_file = tmp_path / "loadlint-cache" / CACHE_FILE
-    assert json.loads(cache_file.read_text())["version"] == 1
+    assert json.loads(cache_file.read_text())["version"] == 2
     hub.clear_log()
 
     second = one(GPT2, s)

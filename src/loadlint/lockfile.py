@@ -24,6 +24,7 @@ from pathlib import Path
 import tomli_w
 
 from loadlint.facts import ModelFacts, ModelRef
+from loadlint.facts_codec import LOCKED_FACTS, FactsDataError, facts_from_data, facts_to_data
 from loadlint.source import TomlError, read_toml, write_atomic
 
 LOCKFILE_NAME = "loadlint.lock"
@@ -36,21 +37,7 @@ HEADER = """\
 # model id or revision, or to pick up new commits of unpinned ids.
 """
 
-# key -> allowed Python types, in the order entries are written
-_FIELDS: dict[str, tuple[type, ...]] = {
-    "id": (str,),
-    "revision": (str,),
-    "sha": (str,),
-    "model_type": (str,),
-    "architectures": (list,),
-    "is_encoder_decoder": (bool,),
-    "auto_map": (dict,),
-    "pipeline_tag": (str,),
-    "auto_model": (str,),
-    "gated": (bool,),
-    "has_chat_template": (bool,),
-    "vocab_size": (int,),
-}
+_KEYS = ("id", "revision", *(fact.name for fact in LOCKED_FACTS))  # in the order entries are written
 
 
 class LockfileError(Exception):
@@ -59,55 +46,25 @@ class LockfileError(Exception):
 
 def facts_to_entry(facts: ModelFacts) -> dict[str, object]:
     """The `[[model]]` table for one ModelFacts: None values and empty collections are left out."""
-    entry: dict[str, object] = {
-        "id": facts.ref.model_id,
-        "revision": facts.ref.revision,
-        "sha": facts.sha,
-        "model_type": facts.model_type,
-        "architectures": list(facts.architectures) or None,
-        "is_encoder_decoder": facts.is_encoder_decoder,
-        "auto_map": dict(facts.auto_map) or None,
-        "pipeline_tag": facts.pipeline_tag,
-        "auto_model": facts.auto_model,
-        "gated": facts.gated,
-        "has_chat_template": facts.has_chat_template,
-        "vocab_size": facts.vocab_size,
-    }
-    return {key: value for key, value in entry.items() if value is not None}
+    entry = {"id": facts.ref.model_id, "revision": facts.ref.revision, **facts_to_data(facts, LOCKED_FACTS)}
+    return {key: value for key, value in entry.items() if value is not None and value != [] and value != {}}
 
 
 def entry_to_facts(entry: Mapping[str, object], *, where: str = "entry") -> ModelFacts:
     """The ModelFacts (source "lockfile") for one `[[model]]` table; raises LockfileError on a bad table."""
-    for key, value in entry.items():
-        if key not in _FIELDS:
+    for key in entry:
+        if key not in _KEYS:
             raise LockfileError(f"{where}: unknown key {key!r}")
-        if not isinstance(value, _FIELDS[key]):
-            raise LockfileError(f"{where}: {key} must be {_type_name(_FIELDS[key])}, not {type(value).__name__}")
-    model_id = entry.get("id")
+    model_id, revision = entry.get("id"), entry.get("revision")
     if not model_id:
         raise LockfileError(f"{where}: missing id")
-    architectures = entry.get("architectures", [])
-    if not all(isinstance(item, str) for item in architectures):  # type: ignore[union-attr]
-        raise LockfileError(f"{where}: architectures must be a list of strings")
-    if isinstance(entry.get("vocab_size"), bool):
-        raise LockfileError(f"{where}: vocab_size must be an integer, not bool")
-    auto_map = entry.get("auto_map", {})
-    if not all(isinstance(value, str) for value in auto_map.values()):  # type: ignore[union-attr]
-        raise LockfileError(f"{where}: auto_map values must be strings")
-    return ModelFacts(
-        ref=ModelRef(model_id, entry.get("revision")),  # type: ignore[arg-type]
-        source="lockfile",
-        model_type=entry.get("model_type"),  # type: ignore[arg-type]
-        architectures=tuple(architectures),  # type: ignore[arg-type]
-        is_encoder_decoder=entry.get("is_encoder_decoder"),  # type: ignore[arg-type]
-        auto_map=tuple(auto_map.items()),  # type: ignore[union-attr]
-        pipeline_tag=entry.get("pipeline_tag"),  # type: ignore[arg-type]
-        auto_model=entry.get("auto_model"),  # type: ignore[arg-type]
-        sha=entry.get("sha"),  # type: ignore[arg-type]
-        gated=entry.get("gated", False),  # type: ignore[arg-type]
-        has_chat_template=entry.get("has_chat_template"),  # type: ignore[arg-type]
-        vocab_size=entry.get("vocab_size"),  # type: ignore[arg-type]
-    )
+    for key, value in (("id", model_id), ("revision", revision)):
+        if value is not None and not isinstance(value, str):
+            raise LockfileError(f"{where}: {key} must be a string, not {type(value).__name__}")
+    try:
+        return facts_from_data(ModelRef(model_id, revision), "lockfile", entry, LOCKED_FACTS)  # type: ignore[arg-type]
+    except FactsDataError as exc:
+        raise LockfileError(f"{where}: {exc}") from None
 
 
 def read_lockfile(path: Path) -> dict[ModelRef, ModelFacts]:
@@ -142,7 +99,7 @@ def dumps_lockfile(facts: Iterable[ModelFacts]) -> str:
     chunks = [HEADER, f"\nversion = {LOCKFILE_VERSION}\n"]
     for ref in refs:
         entry = facts_to_entry(by_ref[ref])
-        lines = [f"{_toml_key(key)} = {_toml_value(entry[key])}" for key in _FIELDS if key in entry]
+        lines = [f"{_toml_key(key)} = {_toml_value(entry[key])}" for key in _KEYS if key in entry]
         chunks.append("\n[[model]]\n" + "\n".join(lines) + "\n")
     return "".join(chunks)
 
@@ -165,7 +122,3 @@ def _toml_value(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     return tomli_w.dumps({"v": value}).partition("=")[2].strip()
-
-
-def _type_name(types: tuple[type, ...]) -> str:
-    return {str: "a string", bool: "a boolean", int: "an integer", list: "an array", dict: "a table"}[types[0]]

@@ -1,18 +1,18 @@
 """loadlint's own facts cache: the Hub answers of earlier runs, in one JSON file.
 
 Location: `<cache_dir>/facts.json`, where cache_dir is the setting, else $LOADLINT_CACHE_DIR, else
-platformdirs.user_cache_dir("loadlint").  Format (version 1):
+platformdirs.user_cache_dir("loadlint").  Format (version 2; the facts as `facts_codec` stores them):
 
-    {"version": 1,
+    {"version": 2,
      "entries": [{"endpoint": "https://huggingface.co", "id": "openai-community/gpt2", "revision": null,
                   "fetched_at": 1767225600.0,
                   "facts": {"sha": "...", "model_type": "gpt2", "architectures": ["GPT2LMHeadModel"],
-                            "is_encoder_decoder": null, "auto_map": [["AutoConfig", "x.Config"]],
+                            "is_encoder_decoder": null, "auto_map": {"AutoConfig": "x.Config"},
                             "pipeline_tag": "text-generation", "auto_model": "AutoModelForCausalLM",
                             "gated": false, "tags": ["..."], "has_chat_template": false,
                             "vocab_size": 50257}}]}
 
-`has_chat_template` and `vocab_size` may be missing (entries written before they existed): unknown.
+A missing fact is an unknown one (an entry written before that fact existed).
 
 An entry is keyed by (endpoint, id, revision).  One whose revision is a 40-hex commit never expires;
 any other stays fresh for the TTL, then is only used offline or when the Hub cannot be reached,
@@ -29,10 +29,11 @@ from pathlib import Path
 
 from loadlint.cachedir import prepare
 from loadlint.facts import ModelFacts, ModelRef
+from loadlint.facts_codec import facts_from_data, facts_to_data
 from loadlint.source import write_atomic
 
 CACHE_FILE = "facts.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: auto_map is a table, as in the lockfile
 KEEP_STALE = 30 * 24 * 3600  # seconds an expired entry is kept as an offline / Hub-down fallback
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 
@@ -69,7 +70,9 @@ class FactsCache:
                 facts = entry["facts"]
                 if not all(isinstance(k, str) for k in key[:2]) or not isinstance(key[2], (str, type(None))):
                     continue
-                _facts_from_dict(ModelRef(key[1], key[2]), facts)  # validate now, not on use
+                if not isinstance(facts, dict):
+                    continue
+                facts_from_data(ModelRef(key[1], key[2]), "facts-cache", facts)  # validate now, not on use
             except (KeyError, TypeError, ValueError):
                 continue
             cache._entries[key] = (fetched_at, facts)
@@ -86,11 +89,11 @@ class FactsCache:
         fetched_at, facts = found
         if not allow_stale and not self._fresh(ref.revision, fetched_at, time.time()):
             return None
-        return _facts_from_dict(ref, facts)
+        return facts_from_data(ref, "facts-cache", facts)
 
     def put(self, endpoint: str, facts: ModelFacts) -> None:
         ref = facts.ref
-        self._entries[(endpoint, ref.model_id, ref.revision)] = (time.time(), _facts_to_dict(facts))
+        self._entries[(endpoint, ref.model_id, ref.revision)] = (time.time(), facts_to_data(facts))
         self._dirty = True
 
     def save(self) -> None:
@@ -118,75 +121,3 @@ class FactsCache:
 
 def _sort_key(key: CacheKey) -> tuple[str, str, bool, str]:
     return (key[0], key[1], key[2] is not None, key[2] or "")
-
-
-def _facts_to_dict(facts: ModelFacts) -> dict[str, object]:
-    return {
-        "sha": facts.sha,
-        "model_type": facts.model_type,
-        "architectures": list(facts.architectures),
-        "is_encoder_decoder": facts.is_encoder_decoder,
-        "auto_map": [list(pair) for pair in facts.auto_map],
-        "pipeline_tag": facts.pipeline_tag,
-        "auto_model": facts.auto_model,
-        "gated": facts.gated,
-        "tags": list(facts.tags),
-        "has_chat_template": facts.has_chat_template,
-        "vocab_size": facts.vocab_size,
-    }
-
-
-def _opt_str(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise TypeError(value)
-
-
-def _opt_bool(value: object) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    raise TypeError(value)
-
-
-def _opt_int(value: object) -> int | None:
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise TypeError(value)
-
-
-def _str_tuple(value: object) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise TypeError(value)
-    return tuple(value)
-
-
-def _facts_from_dict(ref: ModelRef, data: object) -> ModelFacts:
-    """Rebuild cached facts; raises TypeError/KeyError/ValueError for a malformed entry."""
-    if not isinstance(data, dict):
-        raise TypeError(data)
-    is_encoder_decoder = data["is_encoder_decoder"]
-    if is_encoder_decoder is not None and not isinstance(is_encoder_decoder, bool):
-        raise TypeError(is_encoder_decoder)
-    auto_map = data["auto_map"]
-    if not isinstance(auto_map, list):
-        raise TypeError(auto_map)
-    pairs = tuple(_str_tuple(pair) for pair in auto_map)
-    if any(len(pair) != 2 for pair in pairs):
-        raise ValueError(auto_map)
-    if not isinstance(data["gated"], bool):
-        raise TypeError(data["gated"])
-    return ModelFacts(
-        ref=ref,
-        source="facts-cache",
-        model_type=_opt_str(data["model_type"]),
-        architectures=_str_tuple(data["architectures"]),
-        is_encoder_decoder=is_encoder_decoder,
-        auto_map=pairs,  # type: ignore[arg-type]
-        pipeline_tag=_opt_str(data["pipeline_tag"]),
-        auto_model=_opt_str(data["auto_model"]),
-        sha=_opt_str(data["sha"]),
-        gated=data["gated"],
-        tags=_str_tuple(data["tags"]),
-        has_chat_template=_opt_bool(data.get("has_chat_template")),
-        vocab_size=_opt_int(data.get("vocab_size")),
-    )
