@@ -294,6 +294,11 @@ class FileReport:
     uses: list[UseSite] = field(default_factory=list)
     error: str | None = None
     parsed: bool = False
+    # The project index, read in the same pass: the names the file calls (`load` of `m.load(...)`), and
+    # the calls of those it was asked to record (`recorded`), with their arguments' values.
+    called: frozenset[str] = frozenset()
+    recorded: frozenset[str] = frozenset()
+    calls: list[CallRecord] = field(default_factory=list)
 
 
 def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:

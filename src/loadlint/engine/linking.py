@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from loadlint.engine.reading import Extractor, SourceFile, read_quietly
-from loadlint.extract.project import MAX_DEPTH, is_test, link, passed_on, wanted_names
+from loadlint.extract.project import MAX_DEPTH, called_as, is_test, link, passed_on, wanted_names
 from loadlint.facts import CallRecord, Known, Span, Unknown
 
 
@@ -46,7 +46,8 @@ class _Contents:
     answer for; a file that failed was reported already."""
 
     def __init__(self, files: list[SourceFile]) -> None:
-        self.paths = [file.path for file in files if file.report.error is None]
+        self.reports = {file.path: file.report for file in files if file.report.error is None}
+        self.paths = list(self.reports)
         self._data = {file.path: file.data for file in files if file.data is not None}
 
     def __getitem__(self, path: str) -> bytes | None:
@@ -64,6 +65,10 @@ def _calls_of(names: frozenset[str], contents: _Contents, extractor: Extractor) 
     key = ",".join(sorted(names))
     found: list[CallRecord] = []
     for path in contents.paths:
+        report = contents.reports[path]
+        if report.parsed and names & report.called <= report.recorded:  # the libcst pass recorded them
+            found += [record for record in report.calls if called_as(record.callee) in names]
+            continue
         cached = extractor.cache.calls(path, key) if extractor.cache is not None else None
         if cached is None:
             data = contents[path]

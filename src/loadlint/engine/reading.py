@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from loadlint.discover import os_error_reason
 from loadlint.extract import extract_file, is_removed_auto_class, passes_byte_prefilter
+from loadlint.extract.project import wanted_names
 from loadlint.facts import FileReport
 from loadlint.filecache import Cached, FileCache
 from loadlint.limits import BudgetSpent, FileFailure, FileLimits, stage
@@ -76,6 +78,7 @@ class Extractor:
         self.libraries_for = libraries_for
         self.limits = limits
         self.cache = cache
+        self.callers_of: frozenset[str] = frozenset()  # whose calls the libcst pass records (`_helper_names`)
 
     def files(self, paths: Sequence[str]) -> list[SourceFile]:
         """Each file's extraction, in the order of `paths`."""
@@ -89,6 +92,7 @@ class Extractor:
                 pending.append(dataclasses.replace(found, index=index))
         heavy = [item for item in pending if passes_byte_prefilter(item.data, item.libraries)]
         light = [item for item in pending if not passes_byte_prefilter(item.data, item.libraries)]
+        self.callers_of = _helper_names(heavy, [file for file in done if file is not None])
         for item, (report, keep) in [*zip(light, map(self._extract, light)), *zip(heavy, self._extract_all(heavy))]:
             if self.cache is not None and item.stat is not None and report.error is None:
                 self.cache.store(item.path, item.stat, item.data, _key(item.libraries), Cached(report, keep))
@@ -132,7 +136,9 @@ class Extractor:
         budget = self.limits.budget()
         try:
             with stage(path, "extract"):
-                report = extract_file(path, data, self.is_loader, item.libraries, self.limits.max_file_size, budget)
+                report = extract_file(
+                    path, data, self.is_loader, item.libraries, self.limits.max_file_size, budget, self.callers_of
+                )
         except FileFailure as exc:
             return FileReport(path, error=str(exc)), False
         except BudgetSpent:
@@ -152,6 +158,16 @@ class _Pending:
 
 
 _WORKER_EXTRACTOR: Extractor | None = None
+_DEFINED = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)", re.MULTILINE)
+
+
+def _helper_names(heavy: list[_Pending], cached: list[SourceFile]) -> frozenset[str]:
+    """The functions whose calls the libcst pass records, so that the project index rarely parses a
+    file twice: every function or class defined in a file that may load models (a load's function is
+    one of them), and those of the cached files whose loads depend on a parameter."""
+    defined = {name.decode() for item in heavy for name in _DEFINED.findall(item.data)}
+    origins = [site.origin for file in cached for site in file.report.sites if site.origin is not None]
+    return frozenset(defined) | wanted_names(origins)
 
 
 def _extract_in_worker(item: _Pending) -> tuple[FileReport, bool]:

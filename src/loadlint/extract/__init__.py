@@ -44,18 +44,24 @@ def extract_file(
     libraries: frozenset[str] = ALL_LIBRARIES,
     max_bytes: int | None = None,
     budget: Budget | None = None,
+    callers_of: frozenset[str] = frozenset(),
 ) -> FileReport:
     """Run the three gates over one file's bytes; errors become the report's one-line `error`.
     `libraries` whose calls let a file through the gates: model loads need only transformers.  A file
     over `max_bytes` that passes the byte gate is skipped with a line saying so.  A failure inside a
     stage raises `FileFailure`, whose message is the file's line; the libcst passes raise
-    `BudgetSpent` past `budget`."""
+    `BudgetSpent` past `budget`.  The calls of the functions named `callers_of` are recorded too."""
     with budget.limit("extracting") if budget is not None else contextlib.nullcontext():
-        return _extract(path, data, is_loader, libraries, max_bytes)
+        return _extract(path, data, is_loader, libraries, max_bytes, callers_of)
 
 
 def _extract(
-    path: str, data: bytes, is_loader: Callable[[str], bool], libraries: frozenset[str], max_bytes: int | None
+    path: str,
+    data: bytes,
+    is_loader: Callable[[str], bool],
+    libraries: frozenset[str],
+    max_bytes: int | None,
+    callers_of: frozenset[str],
 ) -> FileReport:
     report = FileReport(path)
     if not passes_byte_prefilter(data, libraries):
@@ -87,7 +93,7 @@ def _extract(
         pass  # e.g. a NUL byte: libcst reports it below
     from loadlint.extract import passes  # libcst, for the files past the gates only (startup time)
 
-    return passes.collect(report, source, is_loader, stdlib_error)
+    return passes.collect(report, source, is_loader, stdlib_error, callers_of)
 
 
 def _beyond_cpython_limits(error: SyntaxError) -> bool:

@@ -66,6 +66,7 @@ class Collector(cst.CSTVisitor):
         self.is_loader = is_loader
         self.module = module  # the file's dotted module name, for the keys of its functions
         self.callers_of = callers_of  # the functions whose calls to record (`CallRecord`s), by name
+        self.called: set[str] = set()  # every name the file calls
         self.fixtures_of = fixtures_of  # the fixtures whose values to record (a conftest.py's), by name
         self.fixture_values: dict[str, tuple[Span, list[Known | Unknown]]] = {}
         # for following values (`Follower`): loop targets, `a, b = ...` targets, parameters
@@ -196,6 +197,11 @@ class Collector(cst.CSTVisitor):
     # --- calls -----------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        name = _called_name(func)
+        if name is not None:
+            self.called.add(name)
+            if name in self.callers_of:
+                self.project_calls.append((node, self._current_class()))
         if isinstance(func, cst.Attribute) and func.attr.value == "add_argument":
             self._record_argument(node)
             return
@@ -216,8 +222,6 @@ class Collector(cst.CSTVisitor):
             self.use_candidates.append((node, self._current_class()))
         if qualified & CLI_RUNNERS and node.args and isinstance(node.args[0].value, cst.Name):
             self.cli_functions.add(node.args[0].value.value)
-        if self.callers_of and _called_name(func) in self.callers_of:
-            self.project_calls.append((node, self._current_class()))
 
     def _current_class(self) -> cst.ClassDef | None:
         return self.class_stack[-1] if self.class_stack else None

@@ -18,9 +18,14 @@ from loadlint.source import decode
 
 
 def collect(
-    report: FileReport, source: str, is_loader: Callable[[str], bool], stdlib_error: SyntaxError | None
+    report: FileReport,
+    source: str,
+    is_loader: Callable[[str], bool],
+    stdlib_error: SyntaxError | None,
+    callers_of: frozenset[str] = frozenset(),
 ) -> FileReport:
-    """The file's calls and uses into `report`, or its syntax error (CPython's, when it has one)."""
+    """The file's calls and uses into `report`, and its calls of the functions `callers_of`, or its
+    syntax error (CPython's, when it has one)."""
     path = report.path
     with stage(path, "parse"), deep_recursion():
         try:
@@ -33,7 +38,7 @@ def collect(
             report.error = syntax_error(path, line, column, message)
             return report
     report.parsed = True
-    collector = Collector(path, is_loader, module_name(path))
+    collector = Collector(path, is_loader, module_name(path), callers_of)
     with stage(path, "extract"), deep_recursion():
         try:
             MetadataWrapper(module, unsafe_skip_copy=True).visit(collector)
@@ -45,6 +50,9 @@ def collect(
             return report
     report.sites = collector.sites
     report.uses = collector.uses
+    report.called = frozenset(collector.called)
+    report.recorded = report.called & callers_of
+    report.calls = collector.calls
     return report
 
 

@@ -41,11 +41,13 @@ def is_test(function: str) -> bool:
 
 def wanted_names(origins: Iterable[FromParameter]) -> frozenset[str]:
     """The names to look for in the project's bytes: each function's own name (a class's, for __init__)."""
-    names = set()
-    for origin in origins:
-        path = origin.function.partition(":")[2].split(".")
-        names.add(path[-2] if path[-1] == "__init__" and len(path) > 1 else path[-1])
-    return frozenset(names)
+    return frozenset(called_as(origin.function) for origin in origins)
+
+
+def called_as(function: str) -> str:
+    """The name a call of the function ("module:Qualified.name") uses: its own, or its class's for __init__."""
+    path = function.partition(":")[2].split(".")
+    return path[-2] if path[-1] == "__init__" and len(path) > 1 else path[-1]
 
 
 def passed_on(calls: Iterable[CallRecord]) -> list[FromParameter]:
