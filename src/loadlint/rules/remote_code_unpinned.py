@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule, describe
-from loadlint.rules._revision import is_commit, is_local, pin_fix
+from loadlint.rules._revision import is_commit, pin_fix
 from loadlint.tables import Tables
 
 
@@ -16,8 +16,10 @@ class RemoteCodeUnpinned(Rule):
     ## What it does
     Checks loads with `trust_remote_code=True` whose `revision=` (or `code_revision=`, which pins the
     code alone) is not a 40-hex commit: missing, a branch, a tag or a short hash. Revisions are
-    read through constants like the model id; a revision that is not a constant is not judged, nor
-    is a local folder, nor a resolved repo that ships no code (LL005 reports that needless flag).
+    read through constants like the model id; a revision that is not a constant is not judged. Only
+    a repo whose resolved facts show it ships code (an `auto_map`) is judged: not a local folder, not
+    an id that could not be resolved (offline and not cached, or a placeholder such as
+    `"path/to/model"`), not a repo without code (LL005 reports that needless flag).
 
     ## Why is this bad?
     `trust_remote_code=True` runs the Python files of the repo at load time. Without a commit, every
@@ -73,10 +75,10 @@ class RemoteCodeUnpinned(Rule):
         trust = site.keyword("trust_remote_code")
         if not site.loads_model or trust is None or not trust.is_constant or trust.value is not True:
             return
-        if site.model_id is None or site.revision_dynamic or is_local(site, model):
+        if site.model_id is None or site.revision_dynamic:
             return
-        if model is not None and not model.auto_map:
-            return  # the repo ships no code: LL005 reports the needless flag
+        if model is None or not model.auto_map or model.source == "local":
+            return  # only code the facts show the repo ships, from a repo (LL005 reports a needless flag)
         code_revision = site.keyword("code_revision")
         if code_revision is not None and (not code_revision.is_constant or is_commit(code_revision.value)):
             return
