@@ -1,9 +1,9 @@
 """Fixes as data: what a rule proposes (operations) and what it becomes in a file (text edits).
 
 A rule never sees the source, so it proposes *operations* on the call it judged ("replace this
-span", "drop this keyword", "import this name").  `materialize` (libcst) turns them into concrete
-`Edit`s against one file's text; reporters print the edits and `fixer` applies them.  Nothing here
-imports libcst, so rules and reporters can use these types freely.
+span", "drop this keyword", "import this name").  `materialize` turns them into concrete `Edit`s
+against one file's text; reporters print the edits and `fixer` applies them.  Nothing here reads
+source code, so rules and reporters can use these types freely.
 """
 
 from __future__ import annotations
