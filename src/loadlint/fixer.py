@@ -1,11 +1,11 @@
 """Apply fixes to one file until nothing changes, and never leave it broken.
 
-Each pass applies the applicable fixes whose edits do not overlap, re-parses the result with libcst
-and re-checks it (a later pass picks up what an overlapping fix had to wait for, and anything the
-first fixes uncovered).  A pass that makes the file unparsable, or passes that never settle, leave
-the file exactly as it was, with a one-line error.  Once the file's time budget is spent no pass
-starts: the passes done so far are kept (each one parsed and re-checked).  Writing is the caller's
-business.
+Each pass applies the applicable fixes whose edits do not overlap, parses the result (CPython's
+parser, then libcst as the re-check extracts it) and re-checks it: a later pass picks up what an
+overlapping fix had to wait for, and anything the first fixes uncovered.  A pass that makes the file
+unparsable, or passes that never settle, leave the file exactly as it was, with a one-line error.
+Once the file's time budget is spent no pass starts: the passes done so far are kept (each one
+parsed and re-checked).  Writing is the caller's business.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import contextlib
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import libcst as cst
 
 from loadlint.findings import Finding
 from loadlint.fixes import applies, apply_edits, overlaps
@@ -77,11 +75,11 @@ def fix_file(
             candidate = _together(text, chosen)
         try:
             with budget.limit("fixing") if budget is not None else contextlib.nullcontext():
-                cst.parse_module(candidate)
+                stdlib_parse(candidate)  # the re-check parses it with libcst too, where it loads models
                 rechecked = recheck(before.encode(candidate))
         except BudgetSpent:  # the passes done so far were each parsed and re-checked: keep them
             return FileFix(path, before, text, applied, current)
-        except (cst.ParserSyntaxError, ValueError) as exc:
+        except (SyntaxError, ValueError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return _unchanged(path, before, findings, f"a fix made the file unparsable ({reason})")
         text, current = candidate, rechecked
