@@ -143,6 +143,27 @@ def test_lock_then_locked_check_offline(tmp_path: Path, env: dict[str, str]) -> 
     assert "google-t5/t5-small" in missing.stderr and "loadlint lock" in missing.stderr
 
 
+def test_a_remote_code_tokenizer_is_judged_from_its_tokenizer_config(tmp_path: Path, env: dict[str, str]) -> None:
+    """chatglm's config.json maps no AutoTokenizer; its tokenizer_config.json does, and transformers reads
+    that first: trusted, the load works (no LL005); untrusted, transformers refuses.  The same verdicts
+    come from a lockfile written by `loadlint lock`, offline."""
+    write(tmp_path, "tok.py", (
+        "from transformers import AutoTokenizer\n"
+        'trusted = AutoTokenizer.from_pretrained("THUDM/chatglm2-6b", trust_remote_code=True)\n'
+        'untrusted = AutoTokenizer.from_pretrained("THUDM/chatglm2-6b")\n'
+    ))
+    for run_env in (env, None):
+        if run_env is None:  # again from the lockfile alone
+            assert loadlint("lock", ".", env=env, cwd=tmp_path).returncode == 0
+            run_env = {**env, "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(tmp_path / "empty")}
+        done = loadlint("check", "--output-format", "json", "--select", "LL005", "tok.py", env=run_env, cwd=tmp_path)
+        assert done.returncode == 1, done.stdout + done.stderr
+        found = [(f["line"], f["code"]) for f in json.loads(done.stdout)["findings"]]
+        assert found == [(3, "LL005")]
+        assert "`trust_remote_code=True` is missing" in json.loads(done.stdout)["findings"][0]["message"]
+    assert 'tokenizer_class = "ChatGLMTokenizer"' in (tmp_path / "loadlint.lock").read_text()
+
+
 def test_bad_files_are_one_line_errors_and_the_run_goes_on(tmp_path: Path, env: dict[str, str]) -> None:
     write(tmp_path, "a_broken.py", "import transformers\ndef f(:\n    transformers.AutoModel.from_pretrained('gpt2')\n")
     (tmp_path / "b_latin.py").write_bytes(b"import transformers\nx = '\xff'\ntransformers.AutoModel.from_pretrained('gpt2')\n")

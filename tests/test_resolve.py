@@ -37,6 +37,7 @@ MINISTRAL = ModelRef("mistralai/Ministral-8B-Instruct-2410")
 MISTRAL = ModelRef("mistralai/Mistral-7B-v0.1")
 T5 = ModelRef("google-t5/t5-small")
 CHATGLM = ModelRef("THUDM/chatglm2-6b")
+HUB_FIXTURES = Path(__file__).parent / "fixtures" / "hub"
 MODEL_INFO = "/api/models/"
 
 
@@ -638,3 +639,40 @@ assert "huggingface_hub" not in sys.modules
 
 def test_fixture_hub_present() -> None:
     assert (FIXTURE_HUB / "openai-community" / "gpt2" / "_repo.json").is_file()
+
+
+def test_tokenizer_facts_are_read_only_for_tokenizer_loads(hub: HubServer, tmp_path: Path) -> None:
+    """AutoTokenizer reads tokenizer_config.json before config.json: for the refs a tokenizer is loaded
+    from, one GET of it when the repo lists it (none when it does not), and the answer is cached;
+    a model-only run asks for nothing more than before."""
+    models_only = resolve_all([CHATGLM, GPT2], settings(hub, use_facts_cache=False))
+    assert models_only[CHATGLM].tokenizer_auto_map is None and models_only[GPT2].tokenizer_auto_map is None
+    assert not any(path.endswith("/tokenizer_config.json") for _, path, _ in hub.requests)
+    hub.reset()
+
+    s = settings(hub, cache_dir=tmp_path / "cache")
+    out = resolve_all([CHATGLM, GPT2], s, tokenizers=frozenset({CHATGLM, GPT2}))
+    chatglm = out[CHATGLM]
+    assert chatglm.tokenizer_class == "ChatGLMTokenizer"
+    assert chatglm.tokenizer_auto_map == (("AutoTokenizer", "tokenization_chatglm.ChatGLMTokenizer"),)
+    assert out[GPT2].tokenizer_auto_map is not None and out[GPT2].tokenizer_class is None
+    fetched = [path for method, path, _ in hub.requests if path.endswith("/tokenizer_config.json")]
+    assert len(fetched) == sum(
+        "tokenizer_config.json" in os.listdir(HUB_FIXTURES / ref.model_id) for ref in (CHATGLM, GPT2)
+    )
+    hub.reset()
+    again = resolve_all([CHATGLM], s, tokenizers=frozenset({CHATGLM}))
+    assert again[CHATGLM].source == "facts-cache" and again[CHATGLM].tokenizer_class == "ChatGLMTokenizer"
+    assert hub.requests == []
+
+
+def test_local_folder_tokenizer_facts(tmp_path: Path) -> None:
+    folder = write_config(tmp_path / "glm", {"model_type": "chatglm", "auto_map": {"AutoModel": "m.M"}})
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps({"tokenizer_class": "ChatGLMTokenizer", "auto_map": ["tokenization_chatglm.ChatGLMTokenizer", None]})
+    )
+    facts = one(ModelRef(str(folder)), settings())
+    assert facts.tokenizer_class == "ChatGLMTokenizer"
+    assert facts.tokenizer_auto_map == (("AutoTokenizer", "tokenization_chatglm.ChatGLMTokenizer"),)
+    bare = one(ModelRef(str(write_config(tmp_path / "bare", {"model_type": "gpt2"}))), settings())
+    assert (bare.tokenizer_class, bare.tokenizer_auto_map) == (None, ())

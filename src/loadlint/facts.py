@@ -253,7 +253,8 @@ class ModelFacts:
     `source` names the resolver step that answered: "local", "lockfile", "facts-cache",
     "hf-cache" or "hub".  `auto_map` pairs an Auto class name with the repo code it names.
     `has_chat_template` says whether the repo ships a chat template for its tokenizer and `vocab_size`
-    is config.json's; both are None when unknown, and an unknown fact never produces a finding.
+    is config.json's; both are None when unknown, and an unknown fact never produces a finding.  The
+    tokenizer facts are read only for ids a tokenizer is loaded from.
     """
 
     ref: ModelRef
@@ -270,6 +271,10 @@ class ModelFacts:
     local_path: str | None = None
     has_chat_template: bool | None = None
     vocab_size: int | None = None
+    # tokenizer_config.json, which AutoTokenizer reads before config.json: its `tokenizer_class` and
+    # `auto_map` (None: the file was not read; () : read, or absent, with no auto_map).
+    tokenizer_class: str | None = None
+    tokenizer_auto_map: tuple[tuple[str, str], ...] | None = None
 
     @property
     def auto_map_classes(self) -> frozenset[str]:

@@ -24,6 +24,7 @@ class Fact:
     name: str  # the `ModelFacts` field, and the key it is stored under
     kind: FactKind
     locked: bool = True  # written to the lockfile (what `loadlint check --locked` needs)
+    empty_is_known: bool = False  # an empty list or table is a fact (None is unknown), so it is stored
 
 
 FACTS: tuple[Fact, ...] = (
@@ -38,20 +39,22 @@ FACTS: tuple[Fact, ...] = (
     Fact("tags", "strings", locked=False),
     Fact("has_chat_template", "boolean"),
     Fact("vocab_size", "integer"),
+    Fact("tokenizer_class", "string"),
+    Fact("tokenizer_auto_map", "string table", empty_is_known=True),
 )
 LOCKED_FACTS: tuple[Fact, ...] = tuple(fact for fact in FACTS if fact.locked)
 
 
 def facts_to_data(facts: ModelFacts, declared: tuple[Fact, ...] = FACTS) -> dict[str, object]:
-    """The declared facts as plain data (lists and tables), unknown ones as None."""
+    """The declared facts that are known, as plain data (lists and tables): an unknown fact (None), or
+    an empty collection that says nothing, is left out."""
     data: dict[str, object] = {}
     for fact in declared:
         value = getattr(facts, fact.name)
-        if fact.kind == "strings":
-            value = list(value)
-        elif fact.kind == "string table":
-            value = dict(value)
-        data[fact.name] = value
+        if value is None or (not value and fact.kind in ("strings", "string table") and not fact.empty_is_known):
+            continue
+        plain = {"strings": list, "string table": dict}.get(fact.kind)
+        data[fact.name] = plain(value) if plain is not None else value
     return data
 
 

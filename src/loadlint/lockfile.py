@@ -45,9 +45,9 @@ class LockfileError(Exception):
 
 
 def facts_to_entry(facts: ModelFacts) -> dict[str, object]:
-    """The `[[model]]` table for one ModelFacts: None values and empty collections are left out."""
+    """The `[[model]]` table for one ModelFacts: unknown facts and empty lists are left out."""
     entry = {"id": facts.ref.model_id, "revision": facts.ref.revision, **facts_to_data(facts, LOCKED_FACTS)}
-    return {key: value for key, value in entry.items() if value is not None and value != [] and value != {}}
+    return {key: value for key, value in entry.items() if value is not None}
 
 
 def entry_to_facts(entry: Mapping[str, object], *, where: str = "entry") -> ModelFacts:

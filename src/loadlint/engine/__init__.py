@@ -146,9 +146,14 @@ def resolve_sites(
     try:
         if options.locked:
             check_locked(refs, settings)
-        return resolve_all(refs, settings)
+        return resolve_all(refs, settings, tokenizer_refs(sites))
     except LockfileError as exc:
         raise UsageError(str(exc)) from None
+
+
+def tokenizer_refs(sites: Sequence[CallSite]) -> frozenset[ModelRef]:
+    """The ids a tokenizer is loaded from: their tokenizer_config.json decides what AutoTokenizer builds."""
+    return frozenset(site.ref for site in sites if site.ref is not None and site.loader == "AutoTokenizer")
 
 
 def unresolved_uses(
@@ -208,7 +213,7 @@ def lock_paths(options: CheckOptions) -> LockOutcome:
     cwd = options.resolver.cwd or Path.cwd()
     path = options.lockfile or find_lockfile(options.paths, cwd) or cwd / "loadlint.lock"
     refs = sorted({site.ref for site in extraction.sites if site.ref is not None})
-    resolved = resolve_all(refs, dataclasses.replace(options.resolver, lockfile=None))
+    resolved = resolve_all(refs, dataclasses.replace(options.resolver, lockfile=None), tokenizer_refs(extraction.sites))
     locked = [facts for facts in resolved.values() if isinstance(facts, ModelFacts) and facts.source != "local"]
     write_lockfile(path, locked)
     return LockOutcome(path, locked, unresolved_uses(extraction.sites, resolved), extraction.errors)

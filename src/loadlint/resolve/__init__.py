@@ -63,8 +63,12 @@ def is_offline(settings: ResolverSettings) -> bool:
     )
 
 
-def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[ModelRef, Resolution]:
-    """Facts or an Unresolved for every distinct ref, in first-seen order."""
+def resolve_all(
+    refs: Iterable[ModelRef], settings: ResolverSettings, tokenizers: frozenset[ModelRef] = frozenset()
+) -> dict[ModelRef, Resolution]:
+    """Facts or an Unresolved for every distinct ref, in first-seen order.  For the refs a tokenizer is
+    loaded from (`tokenizers`), tokenizer_config.json is read too: a cached answer without it is asked
+    again of the Hub (it still answers when the Hub cannot be reached)."""
     pending = list(dict.fromkeys(refs))
     results: dict[ModelRef, Resolution] = {}
     offline = is_offline(settings)
@@ -89,7 +93,7 @@ def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[Mo
     cache = None
     if settings.use_facts_cache and remaining:
         cache = FactsCache.load(settings.cache_dir or default_cache_dir(), settings.cache_ttl)
-        remaining = _take(remaining, results, lambda ref: cache.get(endpoint, ref))
+        remaining = _take(remaining, results, lambda ref: _complete(cache.get(endpoint, ref), ref in tokenizers))
 
     # 4. and 5. the Hugging Face cache, then the Hub
     if remaining:
@@ -113,7 +117,9 @@ def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[Mo
                 return Unresolved(
                     ref, "offline-not-cached", "offline mode: not in the lockfile, loadlint's cache or the HF cache"
                 )
-            answer = hub.from_hub(ref, endpoint=endpoint, token=token, timeout=settings.timeout)
+            answer = hub.from_hub(
+                ref, endpoint=endpoint, token=token, timeout=settings.timeout, tokenizer=ref in tokenizers
+            )
             if isinstance(answer, Unresolved) and answer.reason == "network" and stale is not None:
                 return stale
             return answer
@@ -128,6 +134,13 @@ def resolve_all(refs: Iterable[ModelRef], settings: ResolverSettings) -> dict[Mo
     if cache is not None:
         cache.save()
     return {ref: results[ref] for ref in pending}
+
+
+def _complete(facts: ModelFacts | None, tokenizer: bool) -> ModelFacts | None:
+    """Cached facts, unless they lack the tokenizer facts this run needs."""
+    if facts is not None and tokenizer and facts.tokenizer_auto_map is None:
+        return None
+    return facts
 
 
 def _take(

@@ -39,11 +39,16 @@ from loadlint.facts import ModelFacts, ModelRef, Unresolved, UnresolvedReason
 from loadlint.limits import size_text
 from loadlint.resolve.normalize import (
     MAX_JSON_BYTES,
+    NO_TOKENIZER_CONFIG,
+    TOKENIZER_CONFIG_NAME,
     ConfigError,
     ConfigFacts,
+    TokenizerFacts,
     chat_template_presence,
     normalize_config,
     read_config_file,
+    read_json_file,
+    tokenizer_facts,
 )
 
 if TYPE_CHECKING:
@@ -154,21 +159,47 @@ def from_hf_cache(ref: ModelRef, *, offline: bool) -> ModelFacts | Unresolved | 
     except ConfigError as exc:
         return Unresolved(ref, "invalid-config", str(exc))
     sha = path.parent.name
-    return _facts(ref, "hf-cache", config, sha=sha if _COMMIT.fullmatch(sha) else None, vocab_size=config.vocab_size)
+    return _facts(
+        ref,
+        "hf-cache",
+        config,
+        sha=sha if _COMMIT.fullmatch(sha) else None,
+        vocab_size=config.vocab_size,
+        tokenizer=_cached_tokenizer(ref),
+    )
+
+
+def _cached_tokenizer(ref: ModelRef) -> TokenizerFacts | None:
+    """tokenizer_config.json's facts from the HF cache: a cached "absent" is no file; not cached, unknown."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.file_download import _CACHED_NO_EXIST
+
+    try:
+        found = try_to_load_from_cache(
+            ref.model_id, TOKENIZER_CONFIG_NAME, cache_dir=hf_hub_cache_dir(), revision=ref.revision
+        )
+        if found is _CACHED_NO_EXIST:
+            return NO_TOKENIZER_CONFIG
+        return tokenizer_facts(read_json_file(Path(found))) if isinstance(found, str) else None
+    except Exception:  # noqa: BLE001 - an unreadable cache entry leaves the facts unknown
+        return None
 
 
 # -- step 5: the Hub ------------------------------------------------------------------------------
 
 
-def from_hub(ref: ModelRef, *, endpoint: str, token: str | None, timeout: float) -> ModelFacts | Unresolved:
+def from_hub(
+    ref: ModelRef, *, endpoint: str, token: str | None, timeout: float, tokenizer: bool = False
+) -> ModelFacts | Unresolved:
     """Facts from the Hub, within `hub_budget(timeout)` seconds; any failure becomes an Unresolved.
 
     `token` is the token to send, None for none (see `effective_token`): nothing is looked up here.
+    With `tokenizer`, tokenizer_config.json is read too (one GET, when the repo lists it).
     """
     budget = hub_budget(timeout)
     deadline = time.monotonic() + budget
     try:
-        return _call_with_deadline(lambda: _from_hub(ref, endpoint, token, timeout, deadline), budget)
+        return _call_with_deadline(lambda: _from_hub(ref, endpoint, token, timeout, deadline, tokenizer), budget)
     except HubTimeout:
         return Unresolved(ref, "network", f"no answer from {_safe_url(endpoint)} within {budget:g} s")
     except Exception as exc:  # noqa: BLE001 - _from_hub maps errors itself; a last line of defence
@@ -176,7 +207,7 @@ def from_hub(ref: ModelRef, *, endpoint: str, token: str | None, timeout: float)
 
 
 def _from_hub(
-    ref: ModelRef, endpoint: str, token: str | None, timeout: float, deadline: float
+    ref: ModelRef, endpoint: str, token: str | None, timeout: float, deadline: float, tokenizer: bool
 ) -> ModelFacts | Unresolved:
     try:
         info = _model_info(ref, endpoint, token, timeout, deadline)
@@ -196,6 +227,7 @@ def _from_hub(
         vocab_size = config.vocab_size
     else:
         vocab_size = _read_vocab_size(ref, sha, endpoint, token, timeout, deadline)
+    files = _listed_files(info.siblings)
     transformers_info = info.transformers_info
     auto_model = getattr(transformers_info, "auto_model", None)
     if isinstance(transformers_info, dict):  # older huggingface_hub versions kept the raw dict
@@ -209,18 +241,50 @@ def _from_hub(
         auto_model=auto_model if isinstance(auto_model, str) else None,
         gated=bool(info.gated),
         tags=tuple(tag for tag in info.tags or () if isinstance(tag, str)),
-        has_chat_template=_has_chat_template(info.siblings, hub_config.get("tokenizer_config")),
+        has_chat_template=_has_chat_template(files, hub_config.get("tokenizer_config")),
         vocab_size=vocab_size,
+        tokenizer=_hub_tokenizer(ref, sha, files, endpoint, token, timeout, deadline) if tokenizer else None,
     )
 
 
-def _has_chat_template(siblings: object, tokenizer_config: object) -> bool | None:
-    """From model_info alone: the file list, and the Hub's copy of tokenizer_config.json's keys
-    (`chat_template` among them).  Unknown when the list is hidden (a gated repo without a token)."""
+def _listed_files(siblings: object) -> frozenset[str] | None:
+    """The repo's files from model_info; None when the list is hidden (a gated repo without a token)."""
     if not isinstance(siblings, list):
         return None
-    files = frozenset(name for sibling in siblings if isinstance(name := getattr(sibling, "rfilename", None), str))
+    return frozenset(name for sibling in siblings if isinstance(name := getattr(sibling, "rfilename", None), str))
+
+
+def _has_chat_template(files: frozenset[str] | None, tokenizer_config: object) -> bool | None:
+    """From model_info alone: the file list, and the Hub's copy of tokenizer_config.json's keys
+    (`chat_template` among them)."""
+    if files is None:
+        return None
     return chat_template_presence(files, tokenizer_config if isinstance(tokenizer_config, dict) else None)
+
+
+def _hub_tokenizer(
+    ref: ModelRef,
+    sha: str | None,
+    files: frozenset[str] | None,
+    endpoint: str,
+    token: str | None,
+    timeout: float,
+    deadline: float,
+) -> TokenizerFacts | None:
+    """tokenizer_config.json's facts: one GET when the repo lists the file (model_info's copy of it
+    lacks `auto_map` and `tokenizer_class`); none needed when it does not; None on any failure."""
+    if files is None:
+        return None
+    if TOKENIZER_CONFIG_NAME not in files:
+        return NO_TOKENIZER_CONFIG
+    from huggingface_hub import hf_hub_url
+
+    url = hf_hub_url(ref.model_id, TOKENIZER_CONFIG_NAME, revision=sha or ref.revision, endpoint=endpoint)
+    try:
+        data = _get_json(url, None, token, timeout, deadline)
+    except Exception:  # noqa: BLE001 - the tokenizer facts are optional: a failure leaves them unknown
+        return None
+    return tokenizer_facts(data) if isinstance(data, dict) else None
 
 
 def _read_vocab_size(
@@ -402,6 +466,7 @@ def _facts(
     tags: tuple[str, ...] = (),
     has_chat_template: bool | None = None,
     vocab_size: int | None = None,
+    tokenizer: TokenizerFacts | None = None,
 ) -> ModelFacts:
     return ModelFacts(
         ref=ref,
@@ -417,6 +482,8 @@ def _facts(
         tags=tags,
         has_chat_template=has_chat_template,
         vocab_size=vocab_size,
+        tokenizer_class=tokenizer.tokenizer_class if tokenizer is not None else None,
+        tokenizer_auto_map=tokenizer.auto_map if tokenizer is not None else None,
     )
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 from loadlint.facts import ModelFacts, ModelRef, Unresolved
 from loadlint.resolve.normalize import (
+    NO_TOKENIZER_CONFIG,
     TOKENIZER_CONFIG_NAME,
     ConfigError,
+    TokenizerFacts,
     chat_template_presence,
     read_config_file,
+    read_json_file,
+    tokenizer_facts,
 )
 
 # huggingface_hub/utils/_validators.py REPO_ID_REGEX, plus its "--", ".." and ".git" checks
@@ -55,6 +58,7 @@ def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
         facts = read_config_file(config)
     except ConfigError as exc:
         return Unresolved(ref, "invalid-config", str(exc))
+    has_chat_template, tokenizer = _tokenizer_files(path)
     return ModelFacts(
         ref=ref,
         source="local",
@@ -63,22 +67,26 @@ def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
         is_encoder_decoder=facts.is_encoder_decoder,
         auto_map=facts.auto_map,
         local_path=str(path.resolve()),
-        has_chat_template=_has_chat_template(path),
+        has_chat_template=has_chat_template,
         vocab_size=facts.vocab_size,
+        tokenizer_class=tokenizer.tokenizer_class if tokenizer is not None else None,
+        tokenizer_auto_map=tokenizer.auto_map if tokenizer is not None else None,
     )
 
 
-def _has_chat_template(folder: Path) -> bool | None:
-    """Whether the folder's tokenizer files carry a chat template; None when they cannot be read."""
+def _tokenizer_files(folder: Path) -> tuple[bool | None, TokenizerFacts | None]:
+    """Whether the folder's tokenizer files carry a chat template, and what tokenizer_config.json says
+    (None for what cannot be read)."""
     try:
         files = frozenset(entry.name for entry in folder.iterdir())
-        tokenizer_config = (
-            json.loads((folder / TOKENIZER_CONFIG_NAME).read_text(encoding="utf-8"))
-            if TOKENIZER_CONFIG_NAME in files
-            else None
-        )
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
-    if TOKENIZER_CONFIG_NAME in files and not isinstance(tokenizer_config, dict):
-        return None
-    return chat_template_presence(files, tokenizer_config)
+    except OSError:
+        return None, None
+    if TOKENIZER_CONFIG_NAME not in files:
+        return chat_template_presence(files, None), NO_TOKENIZER_CONFIG
+    try:
+        config = read_json_file(folder / TOKENIZER_CONFIG_NAME)
+    except ConfigError:
+        return None, None
+    if not isinstance(config, dict):
+        return None, None
+    return chat_template_presence(files, config), tokenizer_facts(config)

@@ -54,6 +54,36 @@ def chat_template_presence(files: frozenset[str], tokenizer_config: Mapping[str,
     return None if TOKENIZER_CONFIG_NAME in files else False
 
 
+@dataclass(frozen=True, slots=True)
+class TokenizerFacts:
+    """What AutoTokenizer reads from tokenizer_config.json before config.json."""
+
+    tokenizer_class: str | None
+    auto_map: tuple[tuple[str, str], ...]
+
+
+NO_TOKENIZER_CONFIG = TokenizerFacts(None, ())  # the repo has no tokenizer_config.json
+
+
+def tokenizer_facts(config: object) -> TokenizerFacts:
+    """tokenizer_config.json's `tokenizer_class` and `auto_map`; an old file's list `auto_map` is
+    AutoTokenizer's [slow, fast] pair, as transformers reads it."""
+    if not isinstance(config, Mapping):
+        return NO_TOKENIZER_CONFIG
+    name, auto_map = config.get("tokenizer_class"), config.get("auto_map")
+    if isinstance(auto_map, (list, tuple)):
+        auto_map = {"AutoTokenizer": auto_map}
+    return TokenizerFacts(name if isinstance(name, str) and name else None, _auto_map(auto_map))
+
+
+def read_json_file(path: Path) -> object:
+    """A JSON file of a repo, at most MAX_JSON_BYTES of it; raises ConfigError when it cannot be read."""
+    try:
+        return json.loads(_read_text(path))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({_one_line(exc)})") from None
+
+
 def normalize_config(config: Mapping[str, object], *, full: bool) -> ConfigFacts:
     """Normalise a config mapping the way transformers 5 reads it.
 
@@ -84,15 +114,18 @@ def read_config_file(path: Path) -> ConfigFacts:
     At most MAX_JSON_BYTES are read: a huge file (a mistake, or a weights file saved under that
     name) is reported instead of being loaded whole into memory.
     """
+    return parse_config_text(_read_text(path), str(path))
+
+
+def _read_text(path: Path) -> str:
     try:
         with path.open("rb") as file:
             data = file.read(MAX_JSON_BYTES + 1)
         if len(data) > MAX_JSON_BYTES:
             raise ConfigError(f"{path}: larger than {size_text(MAX_JSON_BYTES)}, not read")
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({_one_line(exc)})") from None
-    return parse_config_text(text, str(path))
 
 
 def parse_config_text(text: str, where: str) -> ConfigFacts:

@@ -2,7 +2,8 @@
 
 Each entry carries the real config fields of a real public model (model_type, architectures,
 is_encoder_decoder, auto_map, vocab_size), its Hub card data (pipeline_tag, transformersInfo.auto_model)
-and whether its tokenizer files carry a chat template,
+whether its tokenizer files carry a chat template and, for a remote-code model, tokenizer_config.json's
+`tokenizer_class` and `auto_map`,
 so the examples show what `loadlint check` says about that model, without a network.
 """
 
@@ -53,7 +54,8 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
                          ("AutoModelForSeq2SeqLM", "modeling_chatglm.ChatGLMForConditionalGeneration"),
                          ("AutoModelForSequenceClassification",
                           "modeling_chatglm.ChatGLMForSequenceClassification")),
-               tags=("custom_code",)),
+               tags=("custom_code",), tokenizer_class="ChatGLMTokenizer",
+               tokenizer_auto_map=(("AutoTokenizer", "tokenization_chatglm.ChatGLMTokenizer"),)),
         _model("transfo-xl/transfo-xl-wt103", "transfo-xl", "TransfoXLLMHeadModel",
                pipeline_tag="text-generation"),
     )

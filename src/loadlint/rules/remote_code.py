@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts
@@ -16,7 +17,10 @@ class RemoteCode(Rule):
     """
     ## What it does
     Checks the `auto_map` of the model's config (code shipped in the repo) against the class used
-    and the `trust_remote_code` argument, the way transformers decides which class to build:
+    and the `trust_remote_code` argument, the way transformers decides which class to build. For
+    `AutoTokenizer` that is tokenizer_config.json's `tokenizer_class` and `auto_map` first, then
+    config.json's (a tokenizer whose tokenizer_config.json could not be read is not judged); the
+    processor classes, which read their own files first, are not judged yet:
     - the repo's type is not native and `auto_map` has no entry for the class used (error);
     - the class is only served by repo code and `trust_remote_code=True` is missing (error);
     - `trust_remote_code=True` is passed but no `auto_map` entry serves this class (warning).
@@ -62,6 +66,9 @@ class RemoteCode(Rule):
         '# The flag may hide in **kwargs: not judged\n'
         'from transformers import AutoModel\n'
         'AutoModel.from_pretrained("THUDM/chatglm2-6b", **load_options)\n',
+        '# A tokenizer comes from tokenizer_config.json\'s auto_map, not config.json\'s\n'
+        'from transformers import AutoTokenizer\n'
+        'AutoTokenizer.from_pretrained("THUDM/chatglm2-6b", trust_remote_code=True)\n',
     )
     invalid = (
         'from transformers import AutoModel\n'
@@ -70,26 +77,40 @@ class RemoteCode(Rule):
         'AutoModelForMaskedLM.from_pretrained("THUDM/chatglm2-6b", trust_remote_code=True)\n',
         'from transformers import AutoModelForCausalLM\n'
         'AutoModelForCausalLM.from_pretrained("openai-community/gpt2", trust_remote_code=True)\n',
+        'from transformers import AutoTokenizer\n'
+        'AutoTokenizer.from_pretrained("THUDM/chatglm2-6b")\n',
     )
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
         if model is None or site.kind != "from_pretrained" or site.loader not in tables.loader_classes:
             return
+        if site.loader == "AutoTokenizer":
+            code = _tokenizer_code(model, tables)
+            if code is None:
+                return  # tokenizer_config.json unread: where the tokenizer comes from is unknown
+        elif site.loader == "AutoConfig" or site.loader in tables.auto_models:
+            code = _Code(
+                mapped=site.loader in model.auto_map_classes,
+                native=semantics.is_known_type(tables, model.model_type),
+                needs_remote=semantics.needs_remote_code(tables, site.loader, model),
+                where="`auto_map`",
+                decided=bool(model.auto_map),
+            )
+        else:
+            return  # processors read their own files first, which loadlint does not read yet
         trust = site.keyword("trust_remote_code")
         flag_unknown = site.keyword("**") is not None or (trust is not None and not trust.is_constant)
         trusted = trust is not None and trust.is_constant and trust.value is True
-        mapped = site.loader in model.auto_map_classes
-        native = semantics.is_known_type(tables, model.model_type)
-        if model.auto_map and not native and not mapped:
+        if code.decided and not code.native and not code.mapped:
             offered = ", ".join(f"`{name}`" for name, _ in model.auto_map if name != "AutoConfig")
             yield self.finding(
                 site,
                 model,
                 f"{describe(site)} has model_type `{model.model_type}`, unknown to transformers, and its "
-                f"repo code (`auto_map`) has no `{site.loader}`",
+                f"repo code ({code.where}) has no `{site.loader}`",
                 suggestion=f"use one of the classes the repo maps: {offered}" if offered else None,
             )
-        elif semantics.needs_remote_code(tables, site.loader, model) and not trusted and not flag_unknown:
+        elif code.needs_remote and not trusted and not flag_unknown:
             yield self.finding(
                 site,
                 model,
@@ -97,13 +118,43 @@ class RemoteCode(Rule):
                 f"`trust_remote_code=True` is missing: transformers refuses to load it",
                 suggestion="review the repo's code, then pass `trust_remote_code=True` with a pinned `revision=`",
             )
-        elif trusted and not mapped:
+        elif trusted and not code.mapped:
             yield self.finding(
                 site,
                 model,
-                f"`trust_remote_code=True` for {describe(site)} is needless: no `auto_map` entry serves "
+                f"`trust_remote_code=True` for {describe(site)} is needless: no {code.where} entry serves "
                 f"`{site.loader}`, yet any future repo code would run",
                 suggestion="remove `trust_remote_code=True`",
                 severity="warning",
                 fix=Fix("Remove `trust_remote_code=True`", "unsafe", (RemoveKeyword(site.span, "trust_remote_code"),)),
             )
+
+
+@dataclass(frozen=True)
+class _Code:
+    """Where transformers finds the class for one load: repo code (`mapped`, `where` it is declared),
+    its own (`native`); `needs_remote` when only repo code serves it; `decided` when a missing class
+    is certain to fail."""
+
+    mapped: bool
+    native: bool
+    needs_remote: bool
+    where: str
+    decided: bool
+
+
+def _tokenizer_code(model: ModelFacts, tables: Tables) -> _Code | None:
+    """AutoTokenizer's own lookup: tokenizer_config.json's `auto_map` and `tokenizer_class` first, then
+    config.json's `auto_map` and model type when the file names no class; None when it was not read."""
+    if model.tokenizer_auto_map is None:
+        return None
+    declared = model.tokenizer_class
+    mapped = "AutoTokenizer" in dict(model.tokenizer_auto_map) or (
+        declared is None and "AutoTokenizer" in model.auto_map_classes
+    )
+    if declared is not None:  # transformers finds any class it exports by name: not judged further
+        native = declared in tables.tokenizer_classes or f"{declared}Fast" in tables.tokenizer_classes
+        return _Code(mapped, native, mapped and not native, "tokenizer_config.json's `auto_map`", decided=False)
+    native = semantics.is_known_type(tables, model.model_type)
+    where = "tokenizer_config.json's or config.json's `auto_map`"
+    return _Code(mapped, native, mapped and not native, where, decided=True)
