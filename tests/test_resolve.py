@@ -25,6 +25,7 @@ from loadlint.facts import UNRESOLVED_REASONS, ModelFacts, ModelRef, Unresolved
 from loadlint.lockfile import LockfileError, write_lockfile
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.resolve import hub as resolve_hub
+from loadlint.resolve.hub.http import get_json
 from loadlint.resolve.cache import CACHE_FILE
 from loadlint.resolve.normalize import MAX_JSON_BYTES, normalize_config
 
@@ -543,7 +544,7 @@ def test_error_answer_keeps_the_servers_message(hub: HubServer) -> None:
     """The error body is read (bounded) before hf_raise_for_status, which looks there for the message."""
     url = f"{hub.endpoint}/api/models/acme/does-not-exist"
     with pytest.raises(RepositoryNotFoundError) as info:
-        resolve_hub._get_json(url, None, None, 5.0, time.monotonic() + 10)
+        get_json(url, None, None, 5.0, time.monotonic() + 10)
     assert info.value.response.json() == {"error": "Repository not found"}
 
 

@@ -7,6 +7,7 @@ every stage (and a worker process) can share these types without pulling in heav
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -224,6 +225,14 @@ class UseSite:
     @property
     def positional(self) -> tuple[Argument, ...]:
         return tuple(a for a in self.arguments if a.keyword is None)
+
+
+_COMMIT = re.compile(r"[0-9a-f]{40}")
+
+
+def is_commit(revision: object) -> bool:
+    """A full commit hash: the only revision that names the same files forever."""
+    return isinstance(revision, str) and _COMMIT.fullmatch(revision) is not None
 
 
 @dataclass(frozen=True, slots=True)

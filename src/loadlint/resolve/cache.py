@@ -23,25 +23,19 @@ atomically; a corrupt file or entry is ignored (the cache is only ever an optimi
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 
 from loadlint.cachedir import prepare
-from loadlint.facts import ModelFacts, ModelRef
+from loadlint.facts import ModelFacts, ModelRef, is_commit
 from loadlint.facts_codec import facts_from_data, facts_to_data
 from loadlint.source import write_atomic
 
 CACHE_FILE = "facts.json"
 CACHE_VERSION = 2  # 2: auto_map is a table, as in the lockfile
 KEEP_STALE = 30 * 24 * 3600  # seconds an expired entry is kept as an offline / Hub-down fallback
-_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 CacheKey = tuple[str, str, str | None]
-
-
-def is_commit(revision: str | None) -> bool:
-    return revision is not None and _COMMIT.fullmatch(revision) is not None
 
 
 class FactsCache:

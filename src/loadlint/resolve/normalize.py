@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadlint.facts import ModelFacts, ModelRef
 from loadlint.limits import size_text
 
 # The most bytes of one JSON document (a config.json, a Hub answer) loadlint reads before giving up.
@@ -38,6 +39,7 @@ class ConfigFacts:
 # (transformers' tokenization_utils_base: CHAT_TEMPLATE_FILE, CHAT_TEMPLATE_DIR; processors' file).
 CHAT_TEMPLATE_FILES = frozenset({"chat_template.jinja", "chat_template.json"})
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
+CONFIG_NAME = "config.json"
 TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
 
 
@@ -166,3 +168,36 @@ def _auto_map(value: object) -> tuple[tuple[str, str], ...]:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def model_facts(
+    ref: ModelRef,
+    source: str,
+    config: ConfigFacts,
+    *,
+    sha: str | None,
+    pipeline_tag: str | None = None,
+    auto_model: str | None = None,
+    gated: bool = False,
+    tags: tuple[str, ...] = (),
+    has_chat_template: bool | None = None,
+    vocab_size: int | None = None,
+    tokenizer: TokenizerFacts | None = None,
+) -> ModelFacts:
+    return ModelFacts(
+        ref=ref,
+        source=source,
+        model_type=config.model_type,
+        architectures=config.architectures,
+        is_encoder_decoder=config.is_encoder_decoder,
+        auto_map=config.auto_map,
+        pipeline_tag=pipeline_tag,
+        auto_model=auto_model,
+        sha=sha,
+        gated=gated,
+        tags=tags,
+        has_chat_template=has_chat_template,
+        vocab_size=vocab_size,
+        tokenizer_class=tokenizer.tokenizer_class if tokenizer is not None else None,
+        tokenizer_auto_map=tokenizer.auto_map if tokenizer is not None else None,
+    )

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
-from loadlint.facts import CallSite, ModelFacts
+from loadlint.facts import CallSite, ModelFacts, is_commit
 from loadlint.fixes import Fix, SetKeyword
 
-COMMIT = re.compile(r"[0-9a-f]{40}")
 # Ids that can only name a folder (what from_pretrained, and Bandit's B615, treat as local).
 LOCAL_PREFIXES = ("/", "./", "../", "~", ".\\", "..\\")
-
-
-def is_commit(revision: object) -> bool:
-    return isinstance(revision, str) and COMMIT.fullmatch(revision) is not None
 
 
 def is_local(site: CallSite, model: ModelFacts | None) -> bool:
