@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
 
 from loadlint import cli
 from loadlint.config import (
@@ -417,5 +417,5 @@ def test_parse_duration_rejects(value: str) -> None:
 
 
 def test_the_cli_reports_a_bad_duration_as_a_usage_error() -> None:
-    with pytest.raises(typer.BadParameter, match="'soon' is not a duration"):
+    with pytest.raises(argparse.ArgumentTypeError, match="'soon' is not a duration"):
         cli.parse_duration("soon")

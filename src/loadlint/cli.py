@@ -1,38 +1,36 @@
 """The command line: options in, one engine call, one reporter, an exit code out.
 
 Exit codes: 0 no findings, 1 findings, 2 usage error, unreadable file or internal error.
+
+Built on argparse, and the engine, configuration, rules and reporters are imported by the commands
+that use them, for start-up time: `loadlint --version` loads no more than the parser, `rules` and
+`rule` no more than the rules, and a pre-commit hook's `check` only the reporter it prints with.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
-import enum
+import os
 import signal
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
-
-import typer
+from typing import Any, NoReturn
 
 from loadlint import __version__
-from loadlint.report import FORMATS
-from loadlint.report._shared import plural
-from loadlint.runtime import DEVICES, MODES
-
-app = typer.Typer(
-    name="loadlint",
-    help="Check that code loading Hugging Face models uses a class that fits each model.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+from loadlint.report import FORMATS  # the names only: a format's module is imported when it renders
+from loadlint.runtime import DEVICES, MODES, RuntimeOptions, RuntimeUnavailable, require_runtime
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+DESCRIPTION = "Check that code loading Hugging Face models uses a class that fits each model."
+
+Option = tuple[tuple[str, ...], dict[str, Any]]
 
 
-OutputFormat = enum.Enum("OutputFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
-RuntimeMode = enum.Enum("RuntimeMode", {name: name for name in MODES}, type=str)  # type: ignore[misc]
-RuntimeDevice = enum.Enum("RuntimeDevice", {name: name for name in DEVICES}, type=str)  # type: ignore[misc]
+def option(*flags: str, **settings: Any) -> Option:
+    """One `add_argument` call, written down once and added to every command that takes it."""
+    return flags, settings
 
 
 def parse_size(value: str) -> int:
@@ -49,227 +47,175 @@ def parse_duration(value: str) -> float:
     return _option_value(config.parse_duration, value)
 
 
-def _option_value(parse, value: str):
-    """An option's text parsed; the parser's ValueError is the usage error typer prints."""
+def _option_value(parse: Callable[[str], Any], value: str) -> Any:
+    """An option's text parsed; the parser's ValueError is the message argparse prints (exit 2)."""
     try:
         return parse(value)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def fail(message: str) -> typer.Exit:
-    typer.echo(f"loadlint: error: {message}", err=True)
-    return typer.Exit(EXIT_ERROR)
+def at_least(minimum: float, kind: type[int] | type[float] = float) -> Callable[[str], float]:
+    """A number option's parser that refuses values below `minimum`."""
+    wanted = "a whole number" if kind is int else "a number"
+
+    def parse(value: str) -> float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not {wanted}") from None
+        if not number >= minimum:  # `not >=` also refuses nan
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return number
+
+    return parse
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"loadlint {__version__}")
-        raise typer.Exit()
+PATHS = option("paths", nargs="*", metavar="PATHS", help="Files or folders to check [default: .]")
+TRANSFORMERS = option(
+    "--transformers", type=Path, metavar="DIR",
+    help="The transformers package folder whose tables to use (the linted project's environment); "
+    "default: the installed transformers, else the bundled snapshot.",
+)
+LOCKFILE = option("--lockfile", type=Path, metavar="PATH", help="The lockfile [default: the nearest loadlint.lock].")
+TIMEOUT = option("--timeout", type=at_least(0.1), metavar="SECONDS", help="Seconds per Hub request [default: 10].")
+CONFIG = option(
+    "--config", dest="config_file", type=Path, metavar="PATH",
+    help="Use this pyproject.toml or loadlint.toml for every file, instead of each file's nearest [tool.loadlint].",
+)
+OFFLINE = option("--offline", action="store_true", help="Never contact the Hub (also set by HF_HUB_OFFLINE=1).")
+
+CHECK_OPTIONS = (
+    PATHS,
+    option("--output-format", choices=tuple(FORMATS), help="How to print the results [default: text]."),
+    option("--output-file", "-o", type=Path, metavar="PATH", help="Write the report to this file instead of stdout."),
+    option("--fix", action="store_true", help="Apply safe fixes (and unsafe ones with --unsafe-fixes)."),
+    option("--unsafe-fixes", action="store_true",
+           help="Also apply fixes that may change behaviour (with --fix or --diff)."),
+    option("--diff", action="store_true", help="Print the fixes as a unified diff and write nothing; exit 1 if any."),
+    option("--show-fixes", action="store_true", help="List the fixes that were applied."),
+    option("--exit-zero", action="store_true", help="Exit 0 even when there are findings (errors still exit 2)."),
+    option("--exit-non-zero-on-fix", action="store_true",
+           help="Exit 1 when --fix changed a file, even if nothing remains."),
+    option("--strict", action="store_true", help="Fail (exit 1) on unresolved ids instead of listing them as a note."),
+    option("--select", action="append", metavar="CODES", help="Rules to run, replacing the configured selection "
+           "(codes, prefixes, names or ALL; comma-separated or repeated)."),
+    option("--extend-select", action="append", metavar="CODES", help="Rules to run as well."),
+    option("--ignore", action="append", metavar="CODES", help="Rules not to run."),
+    CONFIG,
+    option("--force-exclude", action="store_true",
+           help="Apply exclusions and .gitignore to paths named explicitly too."),
+    option("--respect-gitignore", action=argparse.BooleanOptionalAction, default=True,
+           help="Skip files that .gitignore ignores."),
+    OFFLINE,
+    option("--locked", action="store_true",
+           help="Resolve ids only from the lockfile (and local folders); exit 2 if one is missing."),
+    LOCKFILE,
+    TRANSFORMERS,
+    TIMEOUT,
+    option("--cache-ttl", type=parse_duration, metavar="DURATION",
+           help="How long cached facts for a branch or tag stay fresh [default: 24h]."),
+    option("--no-cache", action="store_true",
+           help="Do not read or write loadlint's caches (the facts of model ids, and each file's records)."),
+    option("--max-file-size", type=parse_size, metavar="SIZE",
+           help="Skip (with an error line) files larger than this that may load models [default: 1MB]."),
+    option("--file-timeout", type=at_least(0.1), metavar="SECONDS",
+           help="Seconds one file's extraction, and then its checks and fixes, may take [default: 20]."),
+    option("--runtime", choices=MODES,
+           help="Also confirm each finding in worker processes: meta builds the class on the meta device "
+           "(config.json only), full loads the weights and generates. Needs the runtime extra."),
+    option("--runtime-timeout", type=at_least(1), default=RuntimeOptions.timeout, metavar="SECONDS",
+           help="--runtime: seconds per model (and per worker start) [default: %(default)s]."),
+    option("--device", choices=DEVICES, default=RuntimeOptions.device,
+           help="--runtime full: where to load (auto: cuda, else mps, else cpu) [default: %(default)s]."),
+    option("--download", action="store_true",
+           help="--runtime full: download weights and tokenizer missing from the cache."),
+    option("--max-new-tokens", type=at_least(1, int), default=RuntimeOptions.max_new_tokens, metavar="N",
+           help="--runtime full: tokens to generate [default: %(default)s]."),
+    option("--max-params", type=at_least(1, int), metavar="N", help="--runtime full: refuse to load bigger models."),
+    option("--allow-remote-code", action="store_true", help="--runtime: run repository code where the call trusts it."),
+    option("--allow-pickle", action="store_true",
+           help="--runtime full: load pickle weights when there are no safetensors."),
+)
+LOCK_OPTIONS = (PATHS, LOCKFILE, TRANSFORMERS, TIMEOUT, OFFLINE, CONFIG)
 
 
-@app.callback()
-def _root(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
-    ] = False,
-) -> None:
-    """Check that code loading Hugging Face models uses a class that fits each model."""
+def fail(message: str) -> SystemExit:
+    """The one-line usage error, printed; the caller raises what it returns, so the run exits 2."""
+    print(f"loadlint: error: {message}", file=sys.stderr)
+    return SystemExit(EXIT_ERROR)
 
 
-PathsArgument = Annotated[list[str] | None, typer.Argument(help="Files or folders to check [default: .]")]
-TransformersOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--transformers",
-        help="The transformers package folder whose tables to use (the linted project's environment); "
-        "default: the installed transformers, else the bundled snapshot.",
-    ),
-]
-LockfileOption = Annotated[
-    Path | None, typer.Option("--lockfile", help="The lockfile [default: the nearest loadlint.lock].")
-]
-TimeoutOption = Annotated[
-    float | None, typer.Option("--timeout", min=0.1, help="Seconds per Hub request [default: 10].")
-]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        help="Use this pyproject.toml or loadlint.toml for every file, instead of each file's nearest [tool.loadlint].",
-    ),
-]
-OfflineOption = Annotated[
-    bool, typer.Option("--offline", help="Never contact the Hub (also set by HF_HUB_OFFLINE=1).")
-]
-
-
-FixOption = Annotated[bool, typer.Option("--fix", help="Apply safe fixes (and unsafe ones with --unsafe-fixes).")]
-
-
-@app.command()
-def check(
-    paths: PathsArgument = None,
-    output_format: Annotated[
-        OutputFormat | None, typer.Option("--output-format", help="How to print the results [default: text].")
-    ] = None,
-    output_file: Annotated[
-        Path | None, typer.Option("--output-file", "-o", help="Write the report to this file instead of stdout.")
-    ] = None,
-    fix: FixOption = False,
-    unsafe_fixes: Annotated[
-        bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour (with --fix or --diff).")
-    ] = False,
-    diff: Annotated[
-        bool, typer.Option("--diff", help="Print the fixes as a unified diff and write nothing; exit 1 if any.")
-    ] = False,
-    show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List the fixes that were applied.")] = False,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (errors still exit 2).")
-    ] = False,
-    exit_non_zero_on_fix: Annotated[
-        bool, typer.Option("--exit-non-zero-on-fix", help="Exit 1 when --fix changed a file, even if nothing remains.")
-    ] = False,
-    strict: Annotated[
-        bool, typer.Option("--strict", help="Fail (exit 1) on unresolved ids instead of listing them as a note.")
-    ] = False,
-    select: Annotated[
-        list[str] | None,
-        typer.Option("--select", metavar="CODES", help="Rules to run, replacing the configured selection "
-                     "(codes, prefixes, names or ALL; comma-separated or repeated)."),
-    ] = None,
-    extend_select: Annotated[
-        list[str] | None, typer.Option("--extend-select", metavar="CODES", help="Rules to run as well.")
-    ] = None,
-    ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODES", help="Rules not to run.")] = None,
-    config_file: ConfigOption = None,
-    force_exclude: Annotated[
-        bool, typer.Option("--force-exclude", help="Apply exclusions and .gitignore to paths named explicitly too.")
-    ] = False,
-    respect_gitignore: Annotated[
-        bool, typer.Option("--respect-gitignore/--no-respect-gitignore", help="Skip files that .gitignore ignores.")
-    ] = True,
-    offline: OfflineOption = False,
-    locked: Annotated[
-        bool,
-        typer.Option(
-            "--locked",
-            help="Resolve ids only from the lockfile (and local folders); exit 2 if one is missing.",
-        ),
-    ] = False,
-    lockfile: LockfileOption = None,
-    transformers: TransformersOption = None,
-    timeout: TimeoutOption = None,
-    cache_ttl: Annotated[
-        str | None,
-        typer.Option("--cache-ttl", help="How long cached facts for a branch or tag stay fresh [default: 24h]."),
-    ] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write loadlint's facts cache.")] = False,
-    max_file_size: Annotated[
-        str | None,
-        typer.Option("--max-file-size", metavar="SIZE",
-                     help="Skip (with an error line) files larger than this that may load models [default: 1MB]."),
-    ] = None,
-    file_timeout: Annotated[
-        float | None,
-        typer.Option("--file-timeout", min=0.1, metavar="SECONDS",
-                     help="Seconds one file's extraction, and then its checks and fixes, may take [default: 20]."),
-    ] = None,
-    runtime: Annotated[
-        RuntimeMode | None,
-        typer.Option(
-            "--runtime",
-            help="Also confirm each finding in worker processes: meta builds the class on the meta device "
-            "(config.json only), full loads the weights and generates. Needs the runtime extra.",
-        ),
-    ] = None,
-    runtime_timeout: Annotated[
-        float, typer.Option("--runtime-timeout", min=1, help="--runtime: seconds per model (and per worker start).")
-    ] = 120.0,
-    device: Annotated[
-        RuntimeDevice, typer.Option("--device", help="--runtime full: where to load (auto: cuda, else mps, else cpu).")
-    ] = RuntimeDevice.auto,
-    download: Annotated[
-        bool, typer.Option("--download", help="--runtime full: download weights and tokenizer missing from the cache.")
-    ] = False,
-    max_new_tokens: Annotated[
-        int, typer.Option("--max-new-tokens", min=1, help="--runtime full: tokens to generate.")
-    ] = 8,
-    max_params: Annotated[
-        int | None, typer.Option("--max-params", min=1, help="--runtime full: refuse to load bigger models.")
-    ] = None,
-    allow_remote_code: Annotated[
-        bool, typer.Option("--allow-remote-code", help="--runtime: run repository code where the call trusts it.")
-    ] = False,
-    allow_pickle: Annotated[
-        bool, typer.Option("--allow-pickle", help="--runtime full: load pickle weights when there are no safetensors.")
-    ] = False,
-) -> None:
+def check(args: argparse.Namespace) -> int:
     """Find every model-loading call under PATHS and judge its class against each model."""
     from loadlint.config import CliOverrides, RunSettings
     from loadlint.engine import CheckOptions, UsageError, run_check
+    from loadlint.report._shared import plural
 
     overrides = CliOverrides(
-        select=select, extend_select=extend_select or (), ignore=ignore or (), force_exclude=force_exclude
+        select=args.select, extend_select=args.extend_select or (), ignore=args.ignore or (),
+        force_exclude=args.force_exclude,
     )
     run, settings = _configured(
-        paths, config_file, overrides, respect_gitignore,
+        args.paths, args.config_file, overrides, args.respect_gitignore,
         RunSettings(
-            offline=offline or None, lockfile=lockfile, timeout=timeout, transformers=transformers,
-            cache_ttl=parse_duration(cache_ttl) if cache_ttl is not None else None,
-            output_format=output_format.value if output_format else None,
-            max_file_size=parse_size(max_file_size) if max_file_size is not None else None,
-            file_timeout=file_timeout,
+            offline=args.offline or None, lockfile=args.lockfile, timeout=args.timeout,
+            transformers=args.transformers, cache_ttl=args.cache_ttl, output_format=args.output_format,
+            max_file_size=args.max_file_size, file_timeout=args.file_timeout,
         ),
     )
     options = CheckOptions(
-        paths=tuple(paths or (".",)),
-        resolver=_resolver_settings(settings, use_facts_cache=not no_cache),
+        paths=tuple(args.paths or (".",)),
+        resolver=_resolver_settings(settings, use_facts_cache=not args.no_cache),
         lockfile=settings.lockfile,
-        locked=locked,
+        locked=args.locked,
         transformers_dir=settings.transformers,
         discovery=run.discovery,
         codes_for=run.codes_for,
-        fix="diff" if diff else "apply" if fix else None,
-        unsafe_fixes=unsafe_fixes,
+        fix="diff" if args.diff else "apply" if args.fix else None,
+        unsafe_fixes=args.unsafe_fixes,
         limits=_file_limits(settings),
+        content_cache=not args.no_cache,
     )
     report_format = settings.output_format or "text"
     runtime_flags = {
-        "--runtime-timeout": runtime_timeout != 120.0, "--device": device.value != "auto", "--download": download,
-        "--max-new-tokens": max_new_tokens != 8, "--max-params": max_params is not None,
-        "--allow-remote-code": allow_remote_code, "--allow-pickle": allow_pickle,
+        "--runtime-timeout": args.runtime_timeout != RuntimeOptions.timeout,
+        "--device": args.device != RuntimeOptions.device, "--download": args.download,
+        "--max-new-tokens": args.max_new_tokens != RuntimeOptions.max_new_tokens,
+        "--max-params": args.max_params is not None,
+        "--allow-remote-code": args.allow_remote_code, "--allow-pickle": args.allow_pickle,
     }
-    if runtime is None and any(runtime_flags.values()):
+    if args.runtime is None and any(runtime_flags.values()):
         given = ", ".join(flag for flag, set_ in runtime_flags.items() if set_)
         raise fail(f"{given} only applies with --runtime meta|full")
-    if runtime is not None:
-        from loadlint.runtime import RuntimeOptions, RuntimeUnavailable, require_runtime
-
+    if args.runtime is not None:
         try:
             require_runtime()
         except RuntimeUnavailable as exc:
             raise fail(str(exc)) from None
         runtime_options = RuntimeOptions(
-            mode=runtime.value, timeout=runtime_timeout, device=device.value, download=download,
-            max_new_tokens=max_new_tokens, max_params=max_params, allow_remote_code=allow_remote_code,
-            allow_pickle=allow_pickle, offline=options.resolver.offline or locked, progress=sys.stderr.isatty(),
+            mode=args.runtime, timeout=args.runtime_timeout, device=args.device, download=args.download,
+            max_new_tokens=args.max_new_tokens, max_params=args.max_params,
+            allow_remote_code=args.allow_remote_code, allow_pickle=args.allow_pickle,
+            offline=options.resolver.offline or args.locked, progress=sys.stderr.isatty(),
         )
         options = dataclasses.replace(options, runtime=runtime_options)
     try:
         result = run_check(options)
     except UsageError as exc:
         raise fail(str(exc)) from None
-    if diff:
+    if args.diff:
         sys.stdout.write("".join(result.diffs))
-        typer.echo(f"Would fix {plural(len(result.diffs), 'file')}.", err=True)
+        print(f"Would fix {plural(len(result.diffs), 'file')}.", file=sys.stderr)
     else:
-        _report(FORMATS[report_format](result), output_file)
-    if show_fixes or (fix and report_format in ("text", "concise") and output_file is None):
-        _print_fixed(result, listed=show_fixes)
+        _report(FORMATS[report_format](result), args.output_file)
+    if args.show_fixes or (args.fix and report_format in ("text", "concise") and args.output_file is None):
+        _print_fixed(result, listed=args.show_fixes)
     for error in result.errors:
-        typer.echo(error, err=True)
-    raise typer.Exit(_exit_code(result, diff=diff, exit_zero=exit_zero, fix_fails=exit_non_zero_on_fix, strict=strict))
+        print(error, file=sys.stderr)
+    return _exit_code(
+        result, diff=args.diff, exit_zero=args.exit_zero, fix_fails=args.exit_non_zero_on_fix, strict=args.strict
+    )
 
 
 def _configured(paths, config_file, overrides, respect_gitignore: bool, cli_settings):
@@ -319,11 +265,13 @@ def _report(text: str, output_file: Path | None) -> None:
 
 def _print_fixed(result, *, listed: bool) -> None:
     """The fix summary for people: how many findings were fixed, and with --show-fixes which."""
+    from loadlint.report._shared import plural
+
     if listed:
         for finding in result.fixed:
             where = f"{finding.path}:{finding.span.line}:{finding.span.column}"
-            typer.echo(f"  fixed {where}: {finding.code} {finding.fix.title if finding.fix else ''}".rstrip())
-    typer.echo(f"Fixed {plural(len(result.fixed), 'finding')} ({len(result.findings)} remaining).")
+            print(f"  fixed {where}: {finding.code} {finding.fix.title if finding.fix else ''}".rstrip())
+    print(f"Fixed {plural(len(result.fixed), 'finding')} ({len(result.findings)} remaining).")
 
 
 def _exit_code(result, *, diff: bool, exit_zero: bool, fix_fails: bool, strict: bool) -> int:
@@ -339,25 +287,18 @@ def _exit_code(result, *, diff: bool, exit_zero: bool, fix_fails: bool, strict: 
     return EXIT_FINDINGS if failed and not exit_zero else EXIT_CLEAN
 
 
-@app.command()
-def lock(
-    paths: PathsArgument = None,
-    lockfile: LockfileOption = None,
-    transformers: TransformersOption = None,
-    timeout: TimeoutOption = None,
-    offline: OfflineOption = False,
-    config_file: ConfigOption = None,
-) -> None:
+def lock(args: argparse.Namespace) -> int:
     """Resolve every model id used under PATHS and write them to the lockfile."""
     from loadlint.config import CliOverrides, RunSettings
     from loadlint.engine import CheckOptions, UsageError, lock_paths
 
     run, settings = _configured(
-        paths, config_file, CliOverrides(), True,
-        RunSettings(offline=offline or None, lockfile=lockfile, timeout=timeout, transformers=transformers),
+        args.paths, args.config_file, CliOverrides(), True,
+        RunSettings(offline=args.offline or None, lockfile=args.lockfile, timeout=args.timeout,
+                    transformers=args.transformers),
     )
     options = CheckOptions(
-        paths=tuple(paths or (".",)),
+        paths=tuple(args.paths or (".",)),
         resolver=_resolver_settings(settings),
         lockfile=settings.lockfile,
         transformers_dir=settings.transformers,
@@ -367,37 +308,94 @@ def lock(
         outcome = lock_paths(options)
     except UsageError as exc:
         raise fail(str(exc)) from None
-    typer.echo(f"Locked {len(outcome.locked)} model id(s) in {outcome.path}")
+    print(f"Locked {len(outcome.locked)} model id(s) in {outcome.path}")
     for error in outcome.errors:
-        typer.echo(error, err=True)
+        print(error, file=sys.stderr)
     for use in outcome.unresolved:
-        typer.echo(f"  not locked: {use.path}:{use.line}: {use.model_id or '<dynamic>'} [{use.reason}] {use.detail}")
-    raise typer.Exit(EXIT_ERROR if outcome.errors else EXIT_FINDINGS if outcome.failed else EXIT_CLEAN)
+        print(f"  not locked: {use.path}:{use.line}: {use.model_id or '<dynamic>'} [{use.reason}] {use.detail}")
+    return EXIT_ERROR if outcome.errors else EXIT_FINDINGS if outcome.failed else EXIT_CLEAN
 
 
-@app.command()
-def rule(code: Annotated[str, typer.Argument(help="A rule code, e.g. LL001.")]) -> None:
+def rule(args: argparse.Namespace) -> int:
     """Print a rule's documentation and examples."""
     from loadlint.rules import RULES_BY_CODE
 
-    selected = RULES_BY_CODE.get(code.upper())
+    selected = RULES_BY_CODE.get(args.code.upper())
     if selected is None:
-        raise fail(f"unknown rule {code!r}; known: {', '.join(RULES_BY_CODE)}")
+        raise fail(f"unknown rule {args.code!r}; known: {', '.join(RULES_BY_CODE)}")
     out = [f"# {selected.code} {selected.name} ({selected.severity})", "", selected.summary, "", selected.docs()]
     for title, examples in (("Valid (not reported)", selected.valid), ("Invalid (reported)", selected.invalid)):
         out += ["", f"## {title}"]
         for example in examples:
             out += ["```python", example.rstrip("\n"), "```"]
-    typer.echo("\n".join(out))
+    print("\n".join(out))
+    return EXIT_CLEAN
 
 
-@app.command("rules")
-def list_rules() -> None:
+def list_rules(args: argparse.Namespace) -> int:
     """List every rule: code, name, severity and summary."""
     from loadlint.rules import ALL_RULES
 
     for item in ALL_RULES:
-        typer.echo(f"{item.code}  {item.name:<24} {item.severity:<8} {item.summary}")
+        print(f"{item.code}  {item.name:<24} {item.severity:<8} {item.summary}")
+    return EXIT_CLEAN
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], Sequence[Option]]] = {
+    "check": (check, CHECK_OPTIONS),
+    "lock": (lock, LOCK_OPTIONS),
+    "rule": (rule, (option("code", metavar="CODE", help="A rule code, e.g. LL001."),)),
+    "rules": (list_rules, ()),
+}
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, its usage errors worded like the others: `loadlint: error: ...`, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise fail(message)
+
+
+def build_parser() -> Parser:
+    """The root parser and one subparser per command; each subparser names its command's function.
+    No abbreviated long options (`--out`), as with click before; check's and lock's usage line is
+    short, their options are in --help."""
+    root = Parser(prog="loadlint", description=DESCRIPTION, allow_abbrev=False)
+    root.add_argument("--version", action="version", version=f"loadlint {__version__}",
+                      help="Show the version and exit.")
+    commands = root.add_subparsers(title="commands", metavar="COMMAND")
+    for name, (command, options) in COMMANDS.items():
+        parser = commands.add_parser(
+            name, help=command.__doc__, description=command.__doc__, allow_abbrev=False,
+            usage="%(prog)s [OPTIONS] [PATHS ...]" if PATHS in options else None,
+        )
+        for flags, settings in options:
+            parser.add_argument(*flags, **settings)
+        parser.set_defaults(command=command, command_parser=parser)
+    return root
+
+
+def parse_command_line(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line read; a usage error exits 2.  PATHS may come after options too, as click
+    allowed: argparse stops filling them at the first option, so the later ones arrive as extras."""
+    root = build_parser()
+    args, extras = root.parse_known_args(argv)
+    parser = getattr(args, "command_parser", root)
+    if extras and (not hasattr(args, "paths") or any(extra.startswith("-") for extra in extras)):
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    if extras:
+        args.paths += extras
+    if parser is root:  # no command: the help, and exit 2 as a usage error
+        root.print_help()
+        raise SystemExit(EXIT_ERROR)
+    return args
+
+
+def app(argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the command line's command and exit with its code."""
+    args = parse_command_line(argv)
+    sys.exit(args.command(args))
 
 
 def _terminated(signum: int, frame: object) -> None:
@@ -410,6 +408,9 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
+    except BrokenPipeError:  # the reader left (`loadlint rules | head`): exit 1 without a word, as click did
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor at the final flush
+        sys.exit(1)
     except Exception as exc:  # noqa: BLE001  (a crash is a one-line error with exit 2, never a traceback wall)
-        typer.echo(f"loadlint: internal error: {type(exc).__name__}: {exc}", err=True)
+        print(f"loadlint: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         sys.exit(EXIT_ERROR)
