@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from loadlint.facts import ModelFacts
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 CAUSAL_LM = "AutoModelForCausalLM"
 MASKED_LM = "AutoModelForMaskedLM"

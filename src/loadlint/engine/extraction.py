@@ -15,7 +15,7 @@ from loadlint.extract.imports import imported_files
 from loadlint.facts import CallSite
 from loadlint.filecache import FileCache
 from loadlint.limits import FileLimits, deep_recursion
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 @dataclass

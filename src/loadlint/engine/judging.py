@@ -19,7 +19,7 @@ from loadlint.materialize import materialize
 from loadlint.rules import Rule
 from loadlint.source import decode, write_atomic
 from loadlint.suppress import apply_suppressions, lines_of
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 def libraries_read_by(rules: Sequence[Rule]) -> frozenset[str]:

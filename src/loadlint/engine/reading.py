@@ -19,7 +19,7 @@ from loadlint.filecache import Cached, FileCache
 from loadlint.limits import BudgetSpent, FileFailure, FileLimits, stage
 from loadlint.source import read_source
 from loadlint.suppress import may_name_own_code
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 @dataclass

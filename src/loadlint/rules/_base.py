@@ -9,7 +9,7 @@ from typing import ClassVar
 from loadlint.facts import CallSite, ModelFacts, ModelRef, Unresolved, UseSite
 from loadlint.findings import Finding, Severity
 from loadlint.fixes import Fix
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class Rule:

@@ -8,7 +8,7 @@ from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts, ModelRef, Unresolved, UseSite, facts_for
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule, describe
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 # Loading arguments that bring a template or other files than the repo root's, so the repo's own
 # files no longer tell whether the loaded tokenizer has a template.

@@ -8,7 +8,7 @@ from loadlint.facts import Argument, ModelFacts, ModelRef, Unresolved, UseSite, 
 from loadlint.findings import Finding
 from loadlint.fixes import Fix, ReplaceSpan
 from loadlint.rules._base import Rule
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 # generate's arguments a `**encoding` would pass a second time
 ENCODING_KEYS = ("inputs", "input_ids", "attention_mask")

@@ -9,7 +9,7 @@ from loadlint.facts import CallSite, ModelFacts, ModelRef, Unresolved, UseSite, 
 from loadlint.findings import Finding
 from loadlint.fixes import Fix, SetKeyword
 from loadlint.rules._base import Rule
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 PADDING_ON = (True, "longest", "max_length")
 

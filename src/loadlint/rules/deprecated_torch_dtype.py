@@ -8,7 +8,7 @@ from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.fixes import Fix, RemoveKeyword, SetKeyword
 from loadlint.rules._base import Rule
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class DeprecatedTorchDtype(Rule):

@@ -9,7 +9,7 @@ from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, Use
 from loadlint.findings import Finding
 from loadlint.fixes import Fix, SetKeyword
 from loadlint.rules._base import Rule
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 FIX = "Rename `max_length=` to `max_new_tokens=`"
 

@@ -9,7 +9,7 @@ from loadlint.facts import ModelFacts, ModelRef, Unresolved, UseSite, facts_for
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule
 from loadlint.rules._fixes import switch_class
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class GenerateWithoutLmHead(Rule):

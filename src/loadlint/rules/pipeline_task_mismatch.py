@@ -8,7 +8,7 @@ from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule, describe
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class PipelineTaskMismatch(Rule):

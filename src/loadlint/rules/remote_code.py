@@ -10,7 +10,7 @@ from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.fixes import Fix, RemoveKeyword
 from loadlint.rules._base import Rule, describe
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class RemoteCode(Rule):

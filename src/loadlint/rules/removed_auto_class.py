@@ -11,7 +11,7 @@ from loadlint.findings import Finding
 from loadlint.fixes import Fix
 from loadlint.rules._base import Rule
 from loadlint.rules._fixes import switch_class
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 # Auto classes transformers 5 removed without a record in its source (hand-kept, from the v5
 # migration guide): the class that replaces each, or None when it depends on the model.

@@ -10,7 +10,7 @@ from loadlint.facts import CallSite, Keyword, ModelFacts
 from loadlint.findings import Finding, Severity
 from loadlint.fixes import Fix, ImportName, RemoveKeyword, SetKeyword
 from loadlint.rules._base import Rule
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 # Arguments transformers 5 removed without leaving any trace in its source (no pop, no warning), so
 # they cannot be read from it: passing them to a model's `from_pretrained` raises `TypeError`.

@@ -8,7 +8,7 @@ from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule
 from loadlint.rules._revision import is_commit, is_local, pin_fix
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class UnpinnedRevision(Rule):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
 from loadlint.rules._base import Rule
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class UnusedSuppression(Rule):

@@ -10,7 +10,7 @@ from loadlint.findings import Finding
 from loadlint.fixes import Applicability
 from loadlint.rules._base import Rule, describe
 from loadlint.rules._fixes import switch_class
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 
 class WrongAutoClass(Rule):

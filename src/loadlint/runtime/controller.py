@@ -26,7 +26,7 @@ from loadlint.rules.runtime_failure import RuntimeFailure
 from loadlint.runtime import pool
 from loadlint.runtime.options import RuntimeOptions
 from loadlint.suppress import apply_suppressions
-from loadlint.tables import Tables
+from loadlint.tables.model import Tables
 
 # Keywords of the call that the runtime sets itself (safety, placement, credentials, caching) or
 # that only make sense in the user's process; every other constant keyword is passed on as written.
