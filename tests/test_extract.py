@@ -110,7 +110,7 @@ def test_downloads_that_load_no_model(imports: str, call: str, kind: str, loader
     ("source", "passes"),
     [
         (b"import datasets\nds = datasets.load_dataset('x')\n", True),
-        (b"from huggingface_hub import hf_hub_download\n", True),
+        (b"from huggingface_hub import hf_hub_download\nhf_hub_download('x')\n", True),
         (b"import transformers\nload_dataset('x')\n", False),  # a call of one library, an import of another
         (b"from datasets import Dataset\nhf_hub_download('x')\n", False),
     ],

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import loadlint.extract.passes as passes
+import loadlint.engine as engine
 import loadlint.engine.reading as reading
 from loadlint import filecache
 from loadlint.discover import DiscoveryOptions
@@ -49,6 +50,14 @@ def fresh(tmp_path: Path, key: str = "k") -> FileCache:
     return FileCache.open(tmp_path / "cache", os.getcwd(), key)
 
 
+def stored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files extracted afresh (not answered by the cache), as they are stored in it."""
+    paths: list[str] = []
+    original = FileCache.store
+    monkeypatch.setattr(FileCache, "store", lambda self, path, *a: paths.append(path) or original(self, path, *a))
+    return paths
+
+
 def forbid(monkeypatch: pytest.MonkeyPatch, module, name: str) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError(f"{name} ran on a warm run")
@@ -78,9 +87,7 @@ def test_a_changed_file_is_extracted_again(project: Path, tmp_path: Path, monkey
     cache.save()
     serve = project / "scripts" / "serve.py"
     serve.write_text(serve.read_text().replace("google-t5", "google-t6"))
-    extracted = []
-    original = reading.extract_file
-    monkeypatch.setattr(reading, "extract_file", lambda path, *a, **k: extracted.append(path) or original(path, *a, **k))
+    extracted = stored(monkeypatch)
     warm = extract(fresh(tmp_path))
     assert extracted == ["scripts/serve.py"]
     cold = extract_paths(["app", "scripts"], load_tables(), DiscoveryOptions(root=project))
@@ -118,14 +125,14 @@ def test_another_fingerprint_starts_afresh(project: Path, tmp_path: Path, monkey
     cache = fresh(tmp_path, "one")
     extract(cache)
     cache.save()
-    extracted = []
-    original = reading.extract_file
-    monkeypatch.setattr(reading, "extract_file", lambda path, *a, **k: extracted.append(path) or original(path, *a, **k))
+    extracted = stored(monkeypatch)
     extract(fresh(tmp_path, "two"))
     assert "app/models.py" in extracted and "app/plain.py" in extracted
 
 
-def test_the_key_follows_the_tables_the_version_and_the_settings(tmp_path: Path) -> None:
+def test_the_key_follows_the_tables_the_version_and_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tables = load_tables()
     options = CheckOptions(content_cache=True)
     key = content_cache(options, tables).fingerprint
@@ -135,6 +142,8 @@ def test_the_key_follows_the_tables_the_version_and_the_settings(tmp_path: Path)
     assert content_cache(smaller, tables).fingerprint != key
     assert content_cache(options, tables).fingerprint == key
     assert content_cache(CheckOptions(), tables) is None
+    monkeypatch.setattr(engine, "code_stamp", lambda: "an edited extract/ (same version number)")
+    assert content_cache(options, tables).fingerprint != key
     assert fingerprint("a", 1) != fingerprint("a", 2)
 
 

@@ -37,6 +37,14 @@ def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def code_stamp() -> str:
+    """The size and mtime of the modules that shape the records: an edited checkout keeps its version
+    number, and must not read records an older extraction wrote."""
+    package = Path(__file__).parent
+    modules = sorted([*(package / "extract").glob("*.py"), package / "facts.py", package / "codec.py"])
+    return ";".join(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}" for module in modules if (stat := module.stat()))
+
+
 def fingerprint(*parts: object) -> str:
     """One key for everything the entries depend on besides the file itself."""
     return digest(json.dumps([str(part) for part in parts]).encode())

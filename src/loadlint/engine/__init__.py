@@ -21,7 +21,7 @@ from loadlint.engine.judging import check_file, check_source, judge_file, librar
 from loadlint.engine.options import DEFAULT_LIMITS, CheckOptions, FixMode, UsageError
 from loadlint.engine.reading import SourceFile, loader_predicate
 from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved
-from loadlint.filecache import FileCache, fingerprint
+from loadlint.filecache import FileCache, code_stamp, fingerprint
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.limits import deep_recursion
 from loadlint.lockfile import LockfileError, read_lockfile
@@ -121,7 +121,9 @@ def _content_cache(options: CheckOptions, tables: Tables) -> FileCache | None:
     """The run's content cache, keyed by everything the records depend on besides each file."""
     if not options.content_cache:
         return None
-    key = fingerprint(__version__, json.dumps(tables.to_json(), sort_keys=True), options.limits.max_file_size)
+    key = fingerprint(
+        __version__, code_stamp(), json.dumps(tables.to_json(), sort_keys=True), options.limits.max_file_size
+    )
     return FileCache.open(options.resolver.cache_dir or default_cache_dir(), os.getcwd(), key)
 
 

@@ -90,10 +90,13 @@ class Extractor:
                 done[index] = found
             else:
                 pending.append(dataclasses.replace(found, index=index))
-        heavy = [item for item in pending if passes_byte_prefilter(item.data, item.libraries)]
-        light = [item for item in pending if not passes_byte_prefilter(item.data, item.libraries)]
+        heavy: list[_Pending] = []
+        light: list[_Pending] = []
+        for item in pending:
+            (heavy if passes_byte_prefilter(item.data, item.libraries) else light).append(item)
         self.callers_of = _helper_names(heavy, [file for file in done if file is not None])
-        for item, (report, keep) in [*zip(light, map(self._extract, light)), *zip(heavy, self._extract_all(heavy))]:
+        light_reports = [(FileReport(item.path), may_name_own_code(item.data)) for item in light]  # gated out
+        for item, (report, keep) in [*zip(light, light_reports), *zip(heavy, self._extract_all(heavy))]:
             if self.cache is not None and item.stat is not None and report.error is None:
                 self.cache.store(item.path, item.stat, item.data, _key(item.libraries), Cached(report, keep))
             done[item.index] = SourceFile(report, item.data if keep else None)
