@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import loadlint.extract.passes as passes
 import loadlint.engine as engine
 import loadlint.engine.reading as reading
+import loadlint.extract.passes as passes
 from loadlint import filecache
 from loadlint.discover import DiscoveryOptions
 from loadlint.engine import CheckOptions, extract_paths, run_check
@@ -176,7 +176,8 @@ def test_the_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         cache = FileCache.open(tmp_path / "cache", str(folder), "k")
         source = folder / "a.py"
         source.write_text("x = 1\n")
-        cache.store(str(source), os.stat(source), b"x = 1\n", "transformers", filecache.Cached(reading.FileReport("a.py"), False))
+        empty = filecache.Cached(reading.FileReport("a.py"), keep=False)
+        cache.store(str(source), os.stat(source), b"x = 1\n", "transformers", empty)
         cache.save()
         os.utime(cache.path, (index, index + 1_000_000))
     assert len(list((tmp_path / "cache" / "files").glob("*.json"))) == 2
