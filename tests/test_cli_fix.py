@@ -94,3 +94,19 @@ def test_runtime_options_without_runtime_are_a_usage_error(tmp_path: Path, env: 
     run = loadlint("check", "--download", "--device", "cpu", "app.py", env=env, cwd=tmp_path)
     assert run.returncode == 2
     assert run.stderr.strip() == "loadlint: error: --device, --download only applies with --runtime meta|full"
+
+
+def test_an_import_every_fix_moved_away_from_is_dropped(tmp_path: Path, env: dict[str, str]) -> None:
+    """Each fix is made against the file before its pass, so it sees the other calls still using the
+    old class and keeps its import; once no call uses it, the fixer drops it (nothing else would)."""
+    calls = "".join(f'm{i} = AutoModelForSeq2SeqLM.from_pretrained("openai-community/gpt2")\n' for i in range(3))
+    write(tmp_path, "app.py", "from transformers import AutoModelForSeq2SeqLM\n\n" + calls)
+    kept = 'seq2seq = AutoModelForSeq2SeqLM.from_pretrained("google-t5/t5-small")\n'
+    write(tmp_path, "keeps.py", "from transformers import AutoModelForSeq2SeqLM\n\n" + calls + kept)
+    run = loadlint("check", "--fix", "app.py", "keeps.py", env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    switched = calls.replace("AutoModelForSeq2SeqLM", "AutoModelForCausalLM")
+    assert (tmp_path / "app.py").read_text() == "from transformers import AutoModelForCausalLM\n\n" + switched
+    assert (tmp_path / "keeps.py").read_text() == (
+        "from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM\n\n" + switched + kept
+    )

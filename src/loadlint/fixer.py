@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from loadlint.findings import Finding
-from loadlint.fixes import applies, apply_edits, overlaps
+from loadlint.fixes import DropUnusedImport, applies, apply_edits, overlaps
 from loadlint.limits import Budget, BudgetSpent, stdlib_parse
+from loadlint.materialize import CannotMaterialize, apply_operations
 from loadlint.source import SourceText, decode
 
 MAX_PASSES = 10
@@ -68,6 +69,7 @@ def fix_file(
     for _ in range(MAX_PASSES):
         chosen = _non_overlapping([finding for finding in current if applies(finding.fix, unsafe)])
         if not chosen:
+            text, current = _drop_what_no_fix_could(text, current, applied, before, recheck, budget)
             return FileFix(path, before, text, applied, current)
         candidate = _together(text, chosen)
         if len(chosen) > 1 and _unbinds_a_used_import(text, candidate):
@@ -85,6 +87,29 @@ def fix_file(
         text, current = candidate, rechecked
         applied.extend(chosen)
     return _unchanged(path, before, findings, f"fixes did not settle after {MAX_PASSES} passes")
+
+
+def _drop_what_no_fix_could(
+    text: str,
+    current: list[Finding],
+    applied: list[Finding],
+    before: SourceText,
+    recheck: Callable[[bytes], list[Finding]],
+    budget: Budget | None,
+) -> tuple[str, list[Finding]]:
+    """The imports the applied fixes meant to drop and that nothing uses now: each fix saw the others'
+    calls still using the old class, so none of them could (50 calls switched from one class keep its
+    import otherwise).  Kept only when the result parses and re-checks."""
+    drops = [op for finding in applied for op in finding.fix.operations if isinstance(op, DropUnusedImport)]  # type: ignore[union-attr]
+    try:
+        tidied = apply_operations(text, drops) if drops else text
+        if tidied == text:
+            return text, current
+        with budget.limit("fixing") if budget is not None else contextlib.nullcontext():
+            stdlib_parse(tidied)
+            return tidied, recheck(before.encode(tidied))
+    except (CannotMaterialize, BudgetSpent, SyntaxError, ValueError):
+        return text, current
 
 
 def _together(text: str, chosen: list[Finding]) -> str:
