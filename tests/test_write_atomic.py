@@ -326,3 +326,20 @@ def test_the_temporary_of_a_killed_run_is_swept_by_the_next(tmp_path: Path) -> N
     assert (work / leftover[0]).read_bytes() == b"half way\n" and path.read_bytes() == b"old text\n"
     write_atomic(str(path), b"new text\n")
     assert path.read_bytes() == b"new text\n" and names(work) == ["app.py"]
+
+
+def test_a_device_or_a_pipe_is_written_to_never_replaced(tmp_path: Path) -> None:
+    """`--output-file /dev/null` must not turn /dev/null into a file (as root, a rename over it would)."""
+    before = os.stat(os.devnull)
+    write_atomic(os.devnull, b"a report nobody reads\n")
+    after = os.stat(os.devnull)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomic(str(fifo), b"through the pipe\n")
+        assert os.read(reader, 100) == b"through the pipe\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)

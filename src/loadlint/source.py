@@ -66,12 +66,17 @@ def write_atomic(path: str, data: bytes) -> None:
     Raises `WriteRefused` (an `OSError`) for a file that is read-only to this user, or whose owner or
     group this user may not give the new file; the file is left as it was.  A file with more than one
     hard link is written in place instead, so that every link sees the new text: that write is not
-    atomic, and a crash in the middle of it can leave the file half written."""
+    atomic, and a crash in the middle of it can leave the file half written.  A device or a pipe is
+    written to as a stream (replacing `/dev/null` with a file would break every program after)."""
     path = os.path.realpath(path)
     try:
         current = os.stat(path)
     except FileNotFoundError:
         current = None
+    if current is not None and not stat.S_ISREG(current.st_mode) and not stat.S_ISDIR(current.st_mode):
+        with open(path, "wb") as out:  # a device or a pipe (`-o /dev/null`): written to, never replaced
+            out.write(data)
+        return
     if current is not None:
         _refuse_read_only(path, current)
         if stat.S_ISREG(current.st_mode) and current.st_nlink > 1:
