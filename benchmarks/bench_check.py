@@ -19,6 +19,8 @@ Stdlib only; generating the inputs and the gate count import loadlint.  Usage:
 from __future__ import annotations
 
 import argparse
+import compileall
+import importlib.util
 import json
 import sys
 import tempfile
@@ -58,6 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     names = args.case or list(CASES)
+    # As an installed package has them: an editable install under PYTHONDONTWRITEBYTECODE=1 would
+    # otherwise compile every module on every run.
+    compileall.compile_dir(Path(importlib.util.find_spec("loadlint").origin).parent, quiet=1)
     with tempfile.TemporaryDirectory(prefix="bench_check_") as temporary:
         root = Path(temporary)
         workspace = Workspace(root, args.tree and args.tree.resolve(), args.ruff_select)

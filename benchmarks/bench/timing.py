@@ -1,22 +1,40 @@
 """Run commands as subprocesses and record each run's wall time, peak RSS and exit code.
 
-Wall time is time.perf_counter around Popen + os.wait4, and peak RSS is the child's ru_maxrss from
-wait4 (KiB on Linux).  Output goes to a file, not a pipe, so no reader thread competes with the child.
+Each command runs under a small launcher process that forks it, times it (time.perf_counter around
+fork + os.wait4) and reports its ru_maxrss (KiB on Linux).  Linux starts a child's ru_maxrss at the
+RSS of the process it was forked from, so a benchmark process that has grown (it copies the tree,
+reads the reports) would otherwise lift every figure to its own size; the launcher stays ~10 MiB, and
+a figure below that is the launcher's floor.  Output goes to a file, not a pipe, so no reader thread
+competes with the child.
 The commands of one case run interleaved (a, b, c, a, b, c, ...) so that background load falls on
 all of them alike.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+_LAUNCHER = """
+import os, sys, time
+report, argv = sys.argv[1], sys.argv[2:]
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvpe(argv[0], argv, os.environ)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+with open(report, "w") as out:
+    out.write(f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
 
 
 @dataclass
@@ -47,18 +65,15 @@ def run_once(command: Command, work: Path) -> tuple[float, int, int, str]:
     if command.fresh_cache:
         shutil.rmtree(cache, ignore_errors=True)
         env = env | {"LOADLINT_CACHE_DIR": str(cache)}
-    out_path, err_path = work / "stdout", work / "stderr"
+    out_path, err_path, report = work / "stdout", work / "stderr", work / "launcher-report"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            command.argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=command.cwd
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-    proc.returncode = rc = os.waitstatus_to_exitcode(status)  # reaped already: keep Popen from waiting again
+        launcher = [sys.executable, "-c", _LAUNCHER, str(report), *command.argv]
+        subprocess.run(launcher, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env, cwd=command.cwd, check=True)
+    wall_text, rss_text, rc_text = report.read_text().split()
+    wall, rss, rc = float(wall_text), int(rss_text), int(rc_text)
     if rc not in command.ok_codes:
         sys.exit(f"bench_check: {command.name} exited {rc}: {' '.join(command.argv)}\n{err_path.read_text()[-2000:]}")
-    return wall, usage.ru_maxrss, rc, out_path.read_text(errors="replace")
+    return wall, rss, rc, out_path.read_text(errors="replace")
 
 
 def run_interleaved(commands: list[Command], runs: int, work: Path, log: Callable[[str], None]) -> None:
