@@ -164,6 +164,31 @@ def test_a_remote_code_tokenizer_is_judged_from_its_tokenizer_config(tmp_path: P
     assert 'tokenizer_class = "ChatGLMTokenizer"' in (tmp_path / "loadlint.lock").read_text()
 
 
+def test_a_repo_that_is_no_checkpoint_is_an_error_not_an_unresolved_id(tmp_path: Path, env: dict[str, str]) -> None:
+    """The Hub lists the repo's files and there is no config.json: the load fails, and loadlint says so
+    (what the repo holds, what to do), online and from the lockfile; a `gguf_file=` load is not judged."""
+    write(tmp_path, "app.py", (
+        "from transformers import AutoModelForCausalLM, pipeline\n"
+        'original = AutoModelForCausalLM.from_pretrained("meta-llama/Llama-2-7b")\n'
+        'quantized = pipeline("text-generation", model="bartowski/Llama-3.2-1B-Instruct-GGUF")\n'
+        'gguf = AutoModelForCausalLM.from_pretrained("bartowski/Llama-3.2-1B-Instruct-GGUF",\n'
+        '                                            gguf_file="Llama-3.2-1B-Instruct-Q4_K_M.gguf")\n'
+    ))
+    for run_env in (env, None):
+        if run_env is None:
+            assert loadlint("lock", ".", env=env, cwd=tmp_path).returncode == 0
+            run_env = {**env, "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(tmp_path / "empty")}
+        done = loadlint("check", "--output-format", "json", "app.py", env=run_env, cwd=tmp_path)
+        assert done.returncode == 1, done.stdout + done.stderr
+        data = json.loads(done.stdout)
+        assert [(f["line"], f["code"]) for f in data["findings"]] == [(2, "LL008"), (3, "LL008")]
+        original, quantized = data["findings"]
+        assert "no config.json (it holds the original-format weights: `consolidated.00.pth`" in original["message"]
+        assert "`meta-llama/Llama-2-7b-hf`" in original["suggestion"]
+        assert 'gguf_file="Llama-3.2-1B-Instruct-Q4_K_M.gguf"' in quantized["suggestion"]
+        assert data["unresolved"] == []
+
+
 def test_bad_files_are_one_line_errors_and_the_run_goes_on(tmp_path: Path, env: dict[str, str]) -> None:
     write(tmp_path, "a_broken.py", "import transformers\ndef f(:\n    transformers.AutoModel.from_pretrained('gpt2')\n")
     (tmp_path / "b_latin.py").write_bytes(b"import transformers\nx = '\xff'\ntransformers.AutoModel.from_pretrained('gpt2')\n")
@@ -217,7 +242,7 @@ def test_examples_offline_as_the_readme_runs_them(env: dict[str, str]) -> None:
         "LL007 examples/summarize_news.py",
         "LL001 examples/train_args.py", "LL001 examples/train_args.py", "LL001 examples/train_args.py",
         "LL001 examples/tests/test_generation.py", "LL001 examples/tests/test_generation.py",
-        "LL007 examples/tests/test_generation.py",
+        "LL007 examples/tests/test_generation.py", "LL008 examples/original_weights.py",
     ])
     assert "Unresolved (2)" in run.stdout and "[dynamic] (env-required)" in run.stdout
     assert "[dynamic] (parameter): load_t5() is not called in the project" in run.stdout

@@ -394,7 +394,6 @@ def test_private_repo_with_token(hub: HubServer) -> None:
     [
         (ModelRef("acme/does-not-exist"), "not-found", "no model repository"),
         (ModelRef(GPT2.model_id, "no-such-branch"), "not-found", "no revision 'no-such-branch'"),
-        (ModelRef("acme/no-config"), "not-found", "no config.json"),
         (ModelRef("acme/broken-config"), "invalid-config", "not valid JSON"),
         (ModelRef("acme/no-model-type"), "invalid-config", "no model_type"),
     ],
@@ -677,3 +676,33 @@ def test_local_folder_tokenizer_facts(tmp_path: Path) -> None:
     assert facts.tokenizer_auto_map == (("AutoTokenizer", "tokenization_chatglm.ChatGLMTokenizer"),)
     bare = one(ModelRef(str(write_config(tmp_path / "bare", {"model_type": "gpt2"}))), settings())
     assert (bare.tokenizer_class, bare.tokenizer_auto_map) == (None, ())
+
+
+@pytest.mark.parametrize(
+    ("model_id", "layout", "files"),
+    [
+        ("meta-llama/Llama-2-7b", "original", ("consolidated.00.pth", "params.json")),
+        ("bartowski/Llama-3.2-1B-Instruct-GGUF", "gguf",
+         ("Llama-3.2-1B-Instruct-Q4_K_M.gguf", "Llama-3.2-1B-Instruct-Q8_0.gguf")),
+        ("acme/no-config", "other", ("README.md",)),
+    ],
+)
+def test_a_repo_that_is_no_checkpoint_is_known_from_its_file_list(
+    hub: HubServer, model_id: str, layout: str, files: tuple[str, ...]
+) -> None:
+    """No config.json and no adapter in the listed files: what the repo holds, from model_info alone
+    (no request for a config.json that is not there)."""
+    facts = one(ModelRef(model_id), settings(hub, use_facts_cache=False))
+    assert isinstance(facts, ModelFacts)
+    assert (facts.model_type, facts.layout, facts.layout_files) == (None, layout, files)
+    assert [path for _, path, _ in hub.requests if not path.startswith(MODEL_INFO)] == []
+
+
+def test_a_local_folder_that_is_no_checkpoint(tmp_path: Path) -> None:
+    folder = tmp_path / "llama-2-7b"
+    folder.mkdir()
+    for name in ("consolidated.00.pth", "params.json", "tokenizer.model"):
+        (folder / name).write_text("x")
+    facts = one(ModelRef(str(folder)), settings())
+    assert (facts.source, facts.layout) == ("local", "original")
+    assert facts.layout_files == ("consolidated.00.pth", "params.json")

@@ -284,6 +284,10 @@ class ModelFacts:
     # `auto_map` (None: the file was not read; () : read, or absent, with no auto_map).
     tokenizer_class: str | None = None
     tokenizer_auto_map: tuple[tuple[str, str], ...] | None = None
+    # A repo with no config.json and no adapter (`model_type` is None then): what it holds instead
+    # ("original", "gguf", "diffusers", "sentence-transformers", "other"), and a few of those files.
+    layout: str | None = None
+    layout_files: tuple[str, ...] = ()
 
     @property
     def auto_map_classes(self) -> frozenset[str]:
@@ -316,6 +320,13 @@ class FileReport:
 
 
 def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:
-    """The resolved facts of the id a load names, or None (no load, a dynamic id, unresolved)."""
+    """The resolved facts of the checkpoint a load names, or None (no load, a dynamic id, unresolved,
+    or a repo that is no checkpoint: only the rules that read its `layout` judge it)."""
+    found = repo_facts(load, models)
+    return found if found is not None and found.layout is None else None
+
+
+def repo_facts(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:
+    """The resolved facts of the id a load names, checkpoint or not."""
     found = models.get(load.ref) if load is not None and load.ref is not None else None
     return found if isinstance(found, ModelFacts) else None

@@ -41,6 +41,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("vocab_size", "integer"),
     Fact("tokenizer_class", "string"),
     Fact("tokenizer_auto_map", "string table", empty_is_known=True),
+    Fact("layout", "string"),
+    Fact("layout_files", "strings"),
 )
 LOCKED_FACTS: tuple[Fact, ...] = tuple(fact for fact in FACTS if fact.locked)
 

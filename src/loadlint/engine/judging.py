@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from loadlint.engine.options import CheckOptions
 from loadlint.engine.reading import SourceFile, loader_predicate
 from loadlint.extract import ALL_LIBRARIES, MODEL_LIBRARIES, extract_file
-from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, UseSite, facts_for
+from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, UseSite, facts_for, repo_facts
 from loadlint.findings import CheckResult, Finding
 from loadlint.fixer import fix_file
 from loadlint.fixes import applies
@@ -71,7 +71,7 @@ def check_file(
     """The rules over a file's call sites and uses, less what its comments suppress, with fixes
     materialized (while `budget` lasts)."""
     findings = [
-        finding for site in sites for finding in check_site(site, facts_for(site, models), tables, rules)
+        finding for site in sites for finding in check_site(site, repo_facts(site, models), tables, rules)
     ]
     findings = one_fix_for_every_value(findings, sites)
     findings += check_uses(uses, models, tables, rules)
@@ -170,7 +170,10 @@ def _fix(
 def check_site(
     site: CallSite, model: ModelFacts | None, tables: Tables, rules: Sequence[Rule]
 ) -> list[Finding]:
-    return [finding for rule in rules for finding in rule.check(site, model, tables)]
+    """The rules over one call; the facts of a repo that is no checkpoint go only to the rules that
+    read its `layout`: to the others nothing is known of it."""
+    checkpoint = model if model is None or model.layout is None else None
+    return [finding for rule in rules for finding in rule.check(site, model if rule.reads_layout else checkpoint, tables)]
 
 
 def check_uses(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from loadlint.facts import ModelFacts, ModelRef, Unresolved
 from loadlint.resolve.normalize import (
+    CONFIG_NAME,
     NO_TOKENIZER_CONFIG,
     TOKENIZER_CONFIG_NAME,
     ConfigError,
@@ -15,6 +16,7 @@ from loadlint.resolve.normalize import (
     chat_template_presence,
     read_config_file,
     read_json_file,
+    repo_layout,
     tokenizer_facts,
 )
 
@@ -51,9 +53,9 @@ def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
         if is_path_like(ref.model_id):
             return Unresolved(ref, "not-found", f"no such folder: {path}")
         return None
-    config = path / "config.json"
+    config = path / CONFIG_NAME
     if not config.is_file():
-        return Unresolved(ref, "not-found", f"{path} has no config.json")
+        return _not_a_checkpoint(ref, path) or Unresolved(ref, "not-found", f"{path} has no config.json")
     try:
         facts = read_config_file(config)
     except ConfigError as exc:
@@ -90,3 +92,17 @@ def _tokenizer_files(folder: Path) -> tuple[bool | None, TokenizerFacts | None]:
     if not isinstance(config, dict):
         return None, None
     return chat_template_presence(files, config), tokenizer_facts(config)
+
+
+def _not_a_checkpoint(ref: ModelRef, folder: Path) -> ModelFacts | None:
+    """The facts of a folder that holds something else than a checkpoint (original weights, GGUF files,
+    a diffusers or sentence-transformers layout); None when it cannot be listed or holds an adapter."""
+    try:
+        files = frozenset(entry.name for entry in folder.iterdir())
+    except OSError:
+        return None
+    found = repo_layout(files)
+    if found is None:
+        return None
+    layout, shown = found
+    return ModelFacts(ref, "local", None, local_path=str(folder.resolve()), layout=layout, layout_files=shown)

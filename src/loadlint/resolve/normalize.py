@@ -40,6 +40,8 @@ class ConfigFacts:
 CHAT_TEMPLATE_FILES = frozenset({"chat_template.jinja", "chat_template.json"})
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
 CONFIG_NAME = "config.json"
+ADAPTER_CONFIG_NAME = "adapter_config.json"
+SHOWN_LAYOUT_FILES = 3
 TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
 
 
@@ -65,6 +67,24 @@ class TokenizerFacts:
 
 
 NO_TOKENIZER_CONFIG = TokenizerFacts(None, ())  # the repo has no tokenizer_config.json
+
+
+def repo_layout(files: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
+    """What a repo holds when it is no transformers checkpoint (no config.json, no adapter), and a few
+    of its files that show it; None for a checkpoint, an adapter, or nothing at all.  Told from the file
+    list alone."""
+    if not files or CONFIG_NAME in files or ADAPTER_CONFIG_NAME in files:
+        return None
+    layouts = (
+        ("gguf", [name for name in files if name.endswith(".gguf")]),
+        ("original", [name for name in files if name.startswith("consolidated.") or name == "params.json"]),
+        ("diffusers", [name for name in files if name == "model_index.json"]),
+        ("sentence-transformers", [name for name in files if name in ("modules.json", "sentence_bert_config.json")]),
+    )
+    for layout, shown in layouts:
+        if shown:
+            return layout, tuple(sorted(shown)[:SHOWN_LAYOUT_FILES])
+    return "other", tuple(sorted(files)[:SHOWN_LAYOUT_FILES])
 
 
 def tokenizer_facts(config: object) -> TokenizerFacts:

@@ -29,6 +29,7 @@ class Rule:
     needs_model: ClassVar[bool] = True
     default_enabled: ClassVar[bool] = True  # opt-in rules run only when selected explicitly
     reads_downloads: ClassVar[bool] = False  # judges hf_hub_download / snapshot_download / load_dataset calls
+    reads_layout: ClassVar[bool] = False  # is given the facts of a repo that is no checkpoint (`ModelFacts.layout`)
     runtime_only: ClassVar[bool] = False  # reported by `check --runtime` only; `check` yields nothing
     # Whether loading the model can show this rule's problem (an exception, a partial load, a warning);
     # False for findings about the code itself (pinning, spelling), which `--runtime` neither confirms nor refutes.

@@ -58,5 +58,11 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
                tokenizer_auto_map=(("AutoTokenizer", "tokenization_chatglm.ChatGLMTokenizer"),)),
         _model("transfo-xl/transfo-xl-wt103", "transfo-xl", "TransfoXLLMHeadModel",
                pipeline_tag="text-generation"),
+        _model("meta-llama/Llama-2-7b-hf", "llama", "LlamaForCausalLM", pipeline_tag="text-generation",
+               auto_model="AutoModelForCausalLM", vocab_size=32000),
+        _model("meta-llama/Llama-2-7b", None, layout="original",
+               layout_files=("consolidated.00.pth", "params.json")),
+        _model("bartowski/Llama-3.2-1B-Instruct-GGUF", None, layout="gguf",
+               layout_files=("Llama-3.2-1B-Instruct-Q4_K_M.gguf", "Llama-3.2-1B-Instruct-Q8_0.gguf")),
     )
 }

@@ -22,6 +22,7 @@ from loadlint.resolve.normalize import (
     model_facts,
     normalize_config,
     read_config_file,
+    repo_layout,
     tokenizer_facts,
 )
 
@@ -58,6 +59,12 @@ def _from_hub(
         return unresolved(ref, exc, endpoint, token, step="model_info")
 
     sha = info.sha if isinstance(info.sha, str) and info.sha else None
+    files = _listed_files(info.siblings)
+    layout = repo_layout(files) if files is not None else None
+    if layout is not None:  # the Hub lists the files: no config.json, and no adapter either
+        tags = tuple(tag for tag in info.tags or () if isinstance(tag, str))
+        return ModelFacts(ref, "hub", None, sha=sha, gated=bool(info.gated), tags=tags, layout=layout[0],
+                          layout_files=layout[1])
     hub_config = info.config if isinstance(info.config, dict) else {}
     config = normalize_config(hub_config, full=False)
     # The Hub's `config` is a subset: no model_type (e.g. hidden for a gated repo without a token) or
@@ -70,7 +77,6 @@ def _from_hub(
         vocab_size = config.vocab_size
     else:
         vocab_size = _read_vocab_size(ref, sha, endpoint, token, timeout, deadline)
-    files = _listed_files(info.siblings)
     transformers_info = info.transformers_info
     auto_model = getattr(transformers_info, "auto_model", None)
     if isinstance(transformers_info, dict):  # older huggingface_hub versions kept the raw dict
