@@ -173,7 +173,9 @@ def check_site(
     """The rules over one call; the facts of a repo that is no checkpoint go only to the rules that
     read its `layout`: to the others nothing is known of it."""
     checkpoint = model if model is None or model.layout is None else None
-    return [finding for rule in rules for finding in rule.check(site, model if rule.reads_layout else checkpoint, tables)]
+    return [
+        finding for rule in rules for finding in rule.check(site, model if rule.reads_layout else checkpoint, tables)
+    ]
 
 
 def check_uses(
