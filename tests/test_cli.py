@@ -189,6 +189,28 @@ def test_a_repo_that_is_no_checkpoint_is_an_error_not_an_unresolved_id(tmp_path:
         assert data["unresolved"] == []
 
 
+def test_a_class_on_an_adapter_is_judged_against_its_base(tmp_path: Path, env: dict[str, str]) -> None:
+    """`AutoModelForSeq2SeqLM` on a LoRA adapter of a Llama base fails as it would on the base; the
+    finding names the adapter and its base; the same from the lockfile, offline."""
+    write(tmp_path, "app.py", (
+        "from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM\n"
+        'right = AutoModelForCausalLM.from_pretrained("timdettmers/guanaco-7b")\n'
+        'wrong = AutoModelForSeq2SeqLM.from_pretrained("timdettmers/guanaco-7b")\n'
+    ))
+    for run_env in (env, None):
+        if run_env is None:
+            assert loadlint("lock", ".", env=env, cwd=tmp_path).returncode == 0
+            run_env = {**env, "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(tmp_path / "empty")}
+        done = loadlint("check", "--output-format", "json", "app.py", env=run_env, cwd=tmp_path)
+        assert done.returncode == 1, done.stdout + done.stderr
+        data = json.loads(done.stdout)
+        [finding] = data["findings"]
+        assert (finding["line"], finding["code"], finding["model_type"]) == (3, "LL001", "llama")
+        assert "(`timdettmers/guanaco-7b` is a LORA adapter of `huggyllama/llama-7b`" in finding["message"]
+        assert data["unresolved"] == []
+    assert 'adapter_base = "huggyllama/llama-7b"' in (tmp_path / "loadlint.lock").read_text()
+
+
 def test_bad_files_are_one_line_errors_and_the_run_goes_on(tmp_path: Path, env: dict[str, str]) -> None:
     write(tmp_path, "a_broken.py", "import transformers\ndef f(:\n    transformers.AutoModel.from_pretrained('gpt2')\n")
     (tmp_path / "b_latin.py").write_bytes(b"import transformers\nx = '\xff'\ntransformers.AutoModel.from_pretrained('gpt2')\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import hashlib
 import os
 import re
 import subprocess
@@ -706,3 +707,25 @@ def test_a_local_folder_that_is_no_checkpoint(tmp_path: Path) -> None:
     facts = one(ModelRef(str(folder)), settings())
     assert (facts.source, facts.layout) == ("local", "original")
     assert facts.layout_files == ("consolidated.00.pth", "params.json")
+
+
+def test_an_adapter_is_judged_on_its_base(hub: HubServer, tmp_path: Path) -> None:
+    """A repo with adapter_config.json and no config.json: transformers (with peft) loads the base model
+    named there and attaches the adapter, so the base is resolved through the same steps and its config
+    facts are the adapter's, with the adapter's own repo facts; an unknown base leaves it unresolved."""
+    adapter = ModelRef("timdettmers/guanaco-7b")
+    facts = one(adapter, settings(hub, use_facts_cache=False))
+    assert isinstance(facts, ModelFacts)
+    assert (facts.model_type, facts.architectures, facts.vocab_size) == ("llama", ("LlamaForCausalLM",), 32000)
+    assert (facts.adapter_base, facts.adapter_task, facts.peft_type) == ("huggyllama/llama-7b", "CAUSAL_LM", "LORA")
+    assert facts.ref == adapter and facts.sha == hashlib.sha1(adapter.model_id.encode()).hexdigest()
+    fetched = sorted(path.split("?")[0] for method, path, _ in hub.requests if method == "GET")
+    assert f"/{adapter.model_id}/resolve/{facts.sha}/adapter_config.json" in fetched
+    assert any(path.startswith(f"{MODEL_INFO}huggyllama/llama-7b") for path in fetched)
+
+    folder = tmp_path / "lora"
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "/nowhere/llama", "task_type": "CAUSAL_LM"}))
+    orphan = one(ModelRef(str(folder)), settings())
+    assert isinstance(orphan, Unresolved) and orphan.reason == "not-found"
+    assert orphan.detail.startswith("the adapter's base `/nowhere/llama`: no such folder")

@@ -288,6 +288,11 @@ class ModelFacts:
     # ("original", "gguf", "diffusers", "sentence-transformers", "other"), and a few of those files.
     layout: str | None = None
     layout_files: tuple[str, ...] = ()
+    # A PEFT adapter (adapter_config.json, no config.json): transformers loads its base model and
+    # attaches it, so the config facts above are the base's.  `adapter_task` is its `task_type`.
+    adapter_base: str | None = None
+    adapter_task: str | None = None
+    peft_type: str | None = None
 
     @property
     def auto_map_classes(self) -> frozenset[str]:
@@ -323,7 +328,7 @@ def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unre
     """The resolved facts of the checkpoint a load names, or None (no load, a dynamic id, unresolved,
     or a repo that is no checkpoint: only the rules that read its `layout` judge it)."""
     found = repo_facts(load, models)
-    return found if found is not None and found.layout is None else None
+    return found if found is not None and found.layout is None and found.model_type is not None else None
 
 
 def repo_facts(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:

@@ -43,6 +43,9 @@ FACTS: tuple[Fact, ...] = (
     Fact("tokenizer_auto_map", "string table", empty_is_known=True),
     Fact("layout", "string"),
     Fact("layout_files", "strings"),
+    Fact("adapter_base", "string"),
+    Fact("adapter_task", "string"),
+    Fact("peft_type", "string"),
 )
 LOCKED_FACTS: tuple[Fact, ...] = tuple(fact for fact in FACTS if fact.locked)
 

@@ -16,6 +16,7 @@ exception is a lockfile that cannot be read, which raises `LockfileError` (a con
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -64,11 +65,16 @@ def is_offline(settings: ResolverSettings) -> bool:
 
 
 def resolve_all(
-    refs: Iterable[ModelRef], settings: ResolverSettings, tokenizers: frozenset[ModelRef] = frozenset()
+    refs: Iterable[ModelRef],
+    settings: ResolverSettings,
+    tokenizers: frozenset[ModelRef] = frozenset(),
+    resolve_bases: bool = True,
 ) -> dict[ModelRef, Resolution]:
     """Facts or an Unresolved for every distinct ref, in first-seen order.  For the refs a tokenizer is
     loaded from (`tokenizers`), tokenizer_config.json is read too: a cached answer without it is asked
-    again of the Hub (it still answers when the Hub cannot be reached)."""
+    again of the Hub (it still answers when the Hub cannot be reached).  A PEFT adapter's base is
+    resolved through the same steps, and the adapter judged on its base's config (as transformers
+    loads the base, then attaches the adapter)."""
     pending = list(dict.fromkeys(refs))
     results: dict[ModelRef, Resolution] = {}
     offline = is_offline(settings)
@@ -133,7 +139,40 @@ def resolve_all(
 
     if cache is not None:
         cache.save()
+    adapters = {
+        ref: ModelRef(found.adapter_base)
+        for ref, found in results.items()
+        if isinstance(found, ModelFacts) and found.model_type is None and found.adapter_base
+    }
+    if adapters:
+        bases = resolve_all(adapters.values(), settings, tokenizers, resolve_bases=False) if resolve_bases else {}
+        for ref, base in adapters.items():
+            results[ref] = _on_base(results[ref], bases.get(base))  # type: ignore[arg-type]
     return {ref: results[ref] for ref in pending}
+
+
+def _on_base(adapter: ModelFacts, base: Resolution | None) -> Resolution:
+    """The adapter's facts on its base's config; unresolved, with the base's reason, without it."""
+    where = f"the adapter's base `{adapter.adapter_base}`"
+    if isinstance(base, Unresolved):
+        return Unresolved(adapter.ref, base.reason, f"{where}: {base.detail}")
+    if base is None or base.model_type is None:
+        return Unresolved(adapter.ref, "not-found", f"{where} is not a checkpoint (an adapter of an adapter?)")
+    return dataclasses.replace(
+        base,
+        ref=adapter.ref,
+        source=adapter.source,
+        sha=adapter.sha,
+        gated=adapter.gated,
+        tags=adapter.tags,
+        local_path=adapter.local_path,
+        has_chat_template=None,  # the adapter's repo may ship its own tokenizer files
+        tokenizer_class=None,
+        tokenizer_auto_map=None,
+        adapter_base=adapter.adapter_base,
+        adapter_task=adapter.adapter_task,
+        peft_type=adapter.peft_type,
+    )
 
 
 def _complete(facts: ModelFacts | None, tokenizer: bool) -> ModelFacts | None:

@@ -8,11 +8,14 @@ from pathlib import Path
 
 from loadlint.facts import ModelFacts, ModelRef, Unresolved
 from loadlint.resolve.normalize import (
+    ADAPTER_CONFIG_NAME,
     CONFIG_NAME,
     NO_TOKENIZER_CONFIG,
     TOKENIZER_CONFIG_NAME,
     ConfigError,
     TokenizerFacts,
+    adapter_facts,
+    adapter_model_facts,
     chat_template_presence,
     read_config_file,
     read_json_file,
@@ -55,7 +58,7 @@ def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
         return None
     config = path / CONFIG_NAME
     if not config.is_file():
-        return _not_a_checkpoint(ref, path) or Unresolved(ref, "not-found", f"{path} has no config.json")
+        return _without_config(ref, path) or Unresolved(ref, "not-found", f"{path} has no config.json")
     try:
         facts = read_config_file(config)
     except ConfigError as exc:
@@ -94,13 +97,19 @@ def _tokenizer_files(folder: Path) -> tuple[bool | None, TokenizerFacts | None]:
     return chat_template_presence(files, config), tokenizer_facts(config)
 
 
-def _not_a_checkpoint(ref: ModelRef, folder: Path) -> ModelFacts | None:
-    """The facts of a folder that holds something else than a checkpoint (original weights, GGUF files,
-    a diffusers or sentence-transformers layout); None when it cannot be listed or holds an adapter."""
+def _without_config(ref: ModelRef, folder: Path) -> ModelFacts | Unresolved | None:
+    """The facts of a folder without config.json: a PEFT adapter (its base is resolved next), or what it
+    holds instead of a checkpoint (original weights, GGUF files, ...); None when it cannot be listed."""
     try:
         files = frozenset(entry.name for entry in folder.iterdir())
     except OSError:
         return None
+    if ADAPTER_CONFIG_NAME in files:
+        try:
+            adapter = adapter_facts(read_json_file(folder / ADAPTER_CONFIG_NAME))
+        except ConfigError as exc:
+            return Unresolved(ref, "invalid-config", str(exc))
+        return adapter_model_facts(ref, "local", adapter, local_path=str(folder.resolve()))
     found = repo_layout(files)
     if found is None:
         return None

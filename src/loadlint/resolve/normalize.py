@@ -87,6 +87,29 @@ def repo_layout(files: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
     return "other", tuple(sorted(files)[:SHOWN_LAYOUT_FILES])
 
 
+@dataclass(frozen=True, slots=True)
+class AdapterFacts:
+    """adapter_config.json: the base model a PEFT adapter is attached to, its task and its kind."""
+
+    base: str | None
+    task: str | None
+    peft_type: str | None
+
+
+def adapter_facts(config: object) -> AdapterFacts:
+    if not isinstance(config, Mapping):
+        return AdapterFacts(None, None, None)
+    base, task, kind = (config.get(key) for key in ("base_model_name_or_path", "task_type", "peft_type"))
+    return AdapterFacts(*(value if isinstance(value, str) and value else None for value in (base, task, kind)))
+
+
+def adapter_model_facts(ref: ModelRef, source: str, adapter: AdapterFacts, **repo: object) -> ModelFacts:
+    """An adapter's own facts, before its base is resolved (its config facts are the base's)."""
+    return ModelFacts(
+        ref, source, None, adapter_base=adapter.base, adapter_task=adapter.task, peft_type=adapter.peft_type, **repo
+    )  # type: ignore[arg-type]
+
+
 def tokenizer_facts(config: object) -> TokenizerFacts:
     """tokenizer_config.json's `tokenizer_class` and `auto_map`; an old file's list `auto_map` is
     AutoTokenizer's [slow, fast] pair, as transformers reads it."""

@@ -87,6 +87,9 @@ class Rule:
         severity: Severity | None = None,
         fix: Fix | None = None,
     ) -> Finding:
+        if model is not None and model.adapter_base is not None:  # every verdict on an adapter is its base's
+            kind = f"{model.peft_type} adapter" if model.peft_type else "PEFT adapter"
+            message += f" (`{site.model_id}` is a {kind} of `{model.adapter_base}`, which transformers loads first)"
         return Finding.at(
             site,
             model,

@@ -12,12 +12,15 @@ from loadlint.resolve.hub.errors import describe, safe_url, scrub, unresolved
 from loadlint.resolve.hub.hf_cache import NoProgress, hf_hub_cache_dir, remember_ref
 from loadlint.resolve.hub.http import HubTimeout, call_with_deadline, get_json, hub_budget
 from loadlint.resolve.normalize import (
+    ADAPTER_CONFIG_NAME,
     CONFIG_NAME,
     NO_TOKENIZER_CONFIG,
     TOKENIZER_CONFIG_NAME,
     ConfigError,
     ConfigFacts,
     TokenizerFacts,
+    adapter_facts,
+    adapter_model_facts,
     chat_template_presence,
     model_facts,
     normalize_config,
@@ -60,6 +63,8 @@ def _from_hub(
 
     sha = info.sha if isinstance(info.sha, str) and info.sha else None
     files = _listed_files(info.siblings)
+    if files is not None and CONFIG_NAME not in files and ADAPTER_CONFIG_NAME in files:
+        return _adapter(ref, info, sha, endpoint, token, timeout, deadline)
     layout = repo_layout(files) if files is not None else None
     if layout is not None:  # the Hub lists the files: no config.json, and no adapter either
         tags = tuple(tag for tag in info.tags or () if isinstance(tag, str))
@@ -94,6 +99,21 @@ def _from_hub(
         vocab_size=vocab_size,
         tokenizer=_hub_tokenizer(ref, sha, files, endpoint, token, timeout, deadline) if tokenizer else None,
     )
+
+
+def _adapter(
+    ref: ModelRef, info: ModelInfo, sha: str | None, endpoint: str, token: str | None, timeout: float, deadline: float
+) -> ModelFacts | Unresolved:
+    """A PEFT adapter's own facts, from its adapter_config.json (one GET); its base is resolved next."""
+    from huggingface_hub import hf_hub_url
+
+    url = hf_hub_url(ref.model_id, ADAPTER_CONFIG_NAME, revision=sha or ref.revision, endpoint=endpoint)
+    try:
+        data = get_json(url, None, token, timeout, deadline)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an Unresolved
+        return unresolved(ref, exc, endpoint, token, step=ADAPTER_CONFIG_NAME)
+    tags = tuple(tag for tag in info.tags or () if isinstance(tag, str))
+    return adapter_model_facts(ref, "hub", adapter_facts(data), sha=sha, gated=bool(info.gated), tags=tags)
 
 
 def _listed_files(siblings: object) -> frozenset[str] | None:
