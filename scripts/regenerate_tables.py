@@ -61,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     write_atomically(args.output, text)
     print(
         f"wrote {args.output}: transformers {tables.transformers_version}, {len(tables.config_classes)} model types, "
-        f"{len(tables.auto_models)} Auto model classes, {len(tables.pipeline_tasks)} pipeline tasks"
+        f"{len(tables.auto_models)} Auto model classes, {len(tables.pipeline_tasks)} pipeline tasks; "
+        "model types served: "
+        + ", ".join(f"{auto_class} {len(types)}" for auto_class, types in sorted(tables.processor_types.items()))
     )
     return 0
 

@@ -211,6 +211,25 @@ def test_a_class_on_an_adapter_is_judged_against_its_base(tmp_path: Path, env: d
     assert 'adapter_base = "huggyllama/llama-7b"' in (tmp_path / "loadlint.lock").read_text()
 
 
+def test_a_processor_for_a_model_that_has_none(tmp_path: Path, env: dict[str, str]) -> None:
+    """AutoFeatureExtractor on a text model: no processor config in its file list, none in transformers'
+    table for its type, so transformers raises; a speech model's is fine (it ships preprocessor_config.json)."""
+    write(tmp_path, "app.py", (
+        "from transformers import AutoFeatureExtractor, AutoImageProcessor\n"
+        'speech = AutoFeatureExtractor.from_pretrained("openai/whisper-tiny")\n'
+        'text = AutoFeatureExtractor.from_pretrained("google-bert/bert-base-uncased")\n'
+        'image = AutoImageProcessor.from_pretrained("openai-community/gpt2")\n'
+    ))
+    done = loadlint("check", "--output-format", "json", "app.py", env=env, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    data = json.loads(done.stdout)
+    assert [(f["line"], f["code"]) for f in data["findings"]] == [(3, "LL009"), (4, "LL009")]
+    text, image = data["findings"]
+    assert "no feature extractor for model_type `bert`" in text["message"]
+    assert text["suggestion"] == "load its tokenizer with `AutoTokenizer`"
+    assert "no image processor for model_type `gpt2`" in image["message"]
+
+
 def test_bad_files_are_one_line_errors_and_the_run_goes_on(tmp_path: Path, env: dict[str, str]) -> None:
     write(tmp_path, "a_broken.py", "import transformers\ndef f(:\n    transformers.AutoModel.from_pretrained('gpt2')\n")
     (tmp_path / "b_latin.py").write_bytes(b"import transformers\nx = '\xff'\ntransformers.AutoModel.from_pretrained('gpt2')\n")

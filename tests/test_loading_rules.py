@@ -188,3 +188,21 @@ def test_unpinned_revision_is_opt_in() -> None:
     from loadlint.rules import DEFAULT_RULES
 
     assert UnpinnedRevision not in {type(rule) for rule in DEFAULT_RULES}
+
+
+def test_from_tf_on_a_repo_without_pytorch_weights_is_an_error() -> None:
+    """transformers 5 drops `from_tf=True`: harmless where PyTorch or safetensors weights exist (a
+    warning), a failing load where the file list shows only TensorFlow weights."""
+    source = (
+        "from transformers import AutoModelForCausalLM\n"
+        'AutoModelForCausalLM.from_pretrained("openai-community/gpt2", from_tf=True)\n'
+    )
+    gpt2 = EXAMPLE_MODELS["openai-community/gpt2"]
+    for formats, severity in (((), "error"), (("tf",), "error"), (("tf", "safetensors"), "warning"), (None, "warning")):
+        facts = {gpt2.ref.model_id: dataclasses.replace(gpt2, weight_formats=formats)}
+        [finding] = run_rule(RemovedLoadingKwarg(), source, facts)
+        assert finding.severity == severity, formats
+        assert (finding.fix is None) == (severity == "error")
+    only_tf_facts = {gpt2.ref.model_id: dataclasses.replace(gpt2, weight_formats=("tf",))}
+    [only_tf] = run_rule(RemovedLoadingKwarg(), source, only_tf_facts)
+    assert "the repo holds tf weights, no PyTorch or safetensors ones" in only_tf.message

@@ -47,7 +47,13 @@ RUNTIME_DUMP = textwrap.dedent(
 
     import transformers
     import transformers.models.auto as auto_package
-    from transformers.models.auto import configuration_auto
+    from transformers.models.auto import (
+        configuration_auto,
+        feature_extraction_auto,
+        image_processing_auto,
+        processing_auto,
+        video_processing_auto,
+    )
     from transformers.pipelines import REMOVED_TASKS, SUPPORTED_TASKS, TASK_ALIASES
 
     def names(value):
@@ -55,14 +61,23 @@ RUNTIME_DUMP = textwrap.dedent(
             return [names(item) for item in value]
         return value if isinstance(value, str) else value.__name__
 
+    def registered(mapping):
+        # What Auto*.register added at import time, keyed by model type like the rest.
+        reverse = {config_class: model_type for model_type, config_class in mapping._config_mapping.items()}
+        return {reverse.get(key.__name__, key.__name__): value for key, value in mapping._extra_content.items()}
+
     def runtime_table(mapping):
         # What _LazyAutoMapping resolves: model types present in both tables, plus registered extras.
         config, models = mapping._config_mapping, mapping._model_mapping
         table = {model_type: names(value) for model_type, value in models.items() if model_type in config}
-        reverse = {config_class: model_type for model_type, config_class in config.items()}
-        for config_class, model_class in mapping._extra_content.items():
-            table[reverse.get(config_class.__name__, config_class.__name__)] = names(model_class)
+        table.update({model_type: names(value) for model_type, value in registered(mapping).items()})
         return table
+
+    def served_types(mapping):
+        # The model types a processor Auto class has a class for: the same, less None or empty values.
+        config, classes = mapping._config_mapping, mapping._model_mapping
+        served = {model_type for model_type, value in classes.items() if value and model_type in config}
+        return sorted(served | set(registered(mapping)))
 
     # Every Auto* class of transformers.models.auto.*; the top-level names can be dummies that raise
     # ImportError when an optional backend (PIL for AutoImageProcessor) is missing.
@@ -86,6 +101,13 @@ RUNTIME_DUMP = textwrap.dedent(
             except ImportError:
                 pass
 
+    processor_mappings = {
+        "AutoFeatureExtractor": feature_extraction_auto.FEATURE_EXTRACTOR_MAPPING,
+        "AutoImageProcessor": image_processing_auto.IMAGE_PROCESSOR_MAPPING,
+        "AutoProcessor": processing_auto.PROCESSOR_MAPPING,
+        "AutoVideoProcessor": video_processing_auto.VIDEO_PROCESSOR_MAPPING,
+    }
+
     json.dump(
         {
             "version": transformers.__version__,
@@ -96,6 +118,7 @@ RUNTIME_DUMP = textwrap.dedent(
             "pipeline_tasks": {task: names(entry.get("pt", ())) for task, entry in SUPPORTED_TASKS.items()},
             "task_aliases": TASK_ALIASES,
             "removed_tasks": REMOVED_TASKS,
+            "processor_types": {name: served_types(mapping) for name, mapping in processor_mappings.items()},
         },
         sys.stdout,
     )
@@ -157,6 +180,13 @@ def test_pipeline_tables_match_runtime(runtime: dict) -> None:
     assert {task: list(names) for task, names in DERIVED.pipeline_tasks.items()} == runtime["pipeline_tasks"]
     assert DERIVED.task_aliases == runtime["task_aliases"]
     assert DERIVED.removed_tasks == runtime["removed_tasks"]
+
+
+@requires_transformers
+def test_processor_types_match_runtime(runtime: dict) -> None:
+    assert {name: sorted(types) for name, types in DERIVED.processor_types.items()} == runtime["processor_types"]
+    assert DERIVED.serves("AutoImageProcessor", "vit") and DERIVED.serves("AutoProcessor", "llava")
+    assert not DERIVED.serves("AutoVideoProcessor", "bert")
 
 
 @requires_transformers
@@ -319,6 +349,74 @@ def test_minimal_package_covers_every_literal_form(tmp_path: Path) -> None:
     assert tables.renamed_kwargs == {"torch_dtype": "dtype", "old_dtype": "dtype"}
     assert tables.ignored_model_kwargs == {"_commit_hash", "mirror", "from_tf"}
     assert tables.ignored_tokenizer_kwargs == {"use_fast"}
+    # An older transformers, without the processor modules: every processor table is empty, not an error.
+    assert tables.processor_types == {
+        "AutoFeatureExtractor": set(), "AutoImageProcessor": set(), "AutoProcessor": set(), "AutoVideoProcessor": set()
+    }
+
+
+# The processor modules as transformers 5 writes them: names imported from auto_mappings.py, extended
+# in the runtime's `else:` branch of `if TYPE_CHECKING:`, and values rewritten by a loop.
+_PROCESSOR_SOURCES = {
+    "models/auto/auto_mappings.py": _MINIMAL_SOURCES["models/auto/auto_mappings.py"]
+    + """
+        PROCESSOR_MAPPING_NAMES = OrderedDict([("bert", "BertProcessor"), ("t5", None)])
+        VIDEO_PROCESSOR_MAPPING_NAMES = OrderedDict([("bert", {"torchvision": "BertVideoProcessor"})])
+    """,
+    "models/auto/processing_auto.py": """
+        from typing import TYPE_CHECKING
+        from .auto_factory import _LazyAutoMapping
+        from .auto_mappings import PROCESSOR_MAPPING_NAMES
+        from .configuration_auto import CONFIG_MAPPING_NAMES
+        if TYPE_CHECKING:
+            PROCESSOR_MAPPING_NAMES: OrderedDict[str, str | None] = OrderedDict()
+        else:
+            MISSING_PROCESSOR_MAPPING_NAMES = OrderedDict([("gpt2", "GPT2Processor"), ("unknown", "UnknownProcessor")])
+            PROCESSOR_MAPPING_NAMES.update(MISSING_PROCESSOR_MAPPING_NAMES)
+        PROCESSOR_MAPPING = _LazyAutoMapping(CONFIG_MAPPING_NAMES, PROCESSOR_MAPPING_NAMES)
+    """,
+    "models/auto/video_processing_auto.py": """
+        from .auto_factory import _LazyAutoMapping
+        from .auto_mappings import VIDEO_PROCESSOR_MAPPING_NAMES
+        from .configuration_auto import CONFIG_MAPPING_NAMES
+        if TYPE_CHECKING:
+            VIDEO_PROCESSOR_MAPPING_NAMES = OrderedDict()
+        else:
+            VIDEO_PROCESSOR_MAPPING_NAMES.update({"gpt2": {"torchvision": "GPT2VideoProcessor"}})
+        for model_type, video_processors in VIDEO_PROCESSOR_MAPPING_NAMES.items():
+            if not is_torchvision_available():
+                video_processors["torchvision"] = None
+            VIDEO_PROCESSOR_MAPPING_NAMES[model_type] = video_processors
+        VIDEO_PROCESSOR_MAPPING = _LazyAutoMapping(CONFIG_MAPPING_NAMES, VIDEO_PROCESSOR_MAPPING_NAMES)
+    """,
+}
+PROCESSOR_PACKAGE = {
+    **MINIMAL_PACKAGE,
+    **{relative: textwrap.dedent(text) for relative, text in _PROCESSOR_SOURCES.items()},
+}
+
+
+def test_processor_tables_replay_the_runtime_branch_of_type_checking(tmp_path: Path) -> None:
+    tables = derive_tables(_write(tmp_path / "transformers", PROCESSOR_PACKAGE))
+    # "t5" maps to None and "unknown" has no config class: neither is served.
+    assert tables.processor_types["AutoProcessor"] == {"bert", "gpt2"}
+    # The loop rewrites the values under the same keys, so the keys are still known.
+    assert tables.processor_types["AutoVideoProcessor"] == {"bert", "gpt2"}
+    assert tables.processor_types["AutoImageProcessor"] == tables.processor_types["AutoFeatureExtractor"] == set()
+    assert tables.serves("AutoProcessor", "gpt-sw3")  # looked up as gpt2, whose config class it shares
+    assert not tables.serves("AutoProcessor", "t5")
+    assert not tables.serves("AutoImageProcessor", "bert")
+
+
+def test_table_touched_by_a_loop_some_other_way_is_an_error_not_a_guess(tmp_path: Path) -> None:
+    files = dict(PROCESSOR_PACKAGE)
+    files["models/auto/video_processing_auto.py"] = files["models/auto/video_processing_auto.py"].replace(
+        "VIDEO_PROCESSOR_MAPPING_NAMES[model_type] =", "VIDEO_PROCESSOR_MAPPING_NAMES[model_type + '_v2'] ="
+    )
+    with pytest.raises(
+        TablesError, match=r"video_processing_auto\.py: VIDEO_PROCESSOR_MAPPING is not a _LazyAutoMapping"
+    ):
+        derive_tables(_write(tmp_path / "transformers", files))
 
 
 @requires_transformers

@@ -293,6 +293,11 @@ class ModelFacts:
     adapter_base: str | None = None
     adapter_task: str | None = None
     peft_type: str | None = None
+    # The processor configs the repo holds (preprocessor_config.json, ...), which the processor Auto
+    # classes read before config.json; None when its file list is unknown.
+    processor_files: tuple[str, ...] | None = None
+    # The weight formats the repo holds ("safetensors", "pytorch", "tf", "flax"); None when unknown.
+    weight_formats: tuple[str, ...] | None = None
 
     @property
     def auto_map_classes(self) -> frozenset[str]:

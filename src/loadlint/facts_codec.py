@@ -46,6 +46,8 @@ FACTS: tuple[Fact, ...] = (
     Fact("adapter_base", "string"),
     Fact("adapter_task", "string"),
     Fact("peft_type", "string"),
+    Fact("processor_files", "strings", empty_is_known=True),
+    Fact("weight_formats", "strings", empty_is_known=True),
 )
 LOCKED_FACTS: tuple[Fact, ...] = tuple(fact for fact in FACTS if fact.locked)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ from loadlint.resolve.normalize import (
     adapter_facts,
     adapter_model_facts,
     chat_template_presence,
+    model_facts,
     read_config_file,
     read_json_file,
     repo_layout,
@@ -63,29 +65,31 @@ def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
         facts = read_config_file(config)
     except ConfigError as exc:
         return Unresolved(ref, "invalid-config", str(exc))
-    has_chat_template, tokenizer = _tokenizer_files(path)
-    return ModelFacts(
-        ref=ref,
-        source="local",
-        model_type=facts.model_type,
-        architectures=facts.architectures,
-        is_encoder_decoder=facts.is_encoder_decoder,
-        auto_map=facts.auto_map,
-        local_path=str(path.resolve()),
+    files = _listing(path)
+    has_chat_template, tokenizer = _tokenizer_files(path, files) if files is not None else (None, None)
+    found = model_facts(
+        ref,
+        "local",
+        facts,
+        sha=None,
         has_chat_template=has_chat_template,
         vocab_size=facts.vocab_size,
-        tokenizer_class=tokenizer.tokenizer_class if tokenizer is not None else None,
-        tokenizer_auto_map=tokenizer.auto_map if tokenizer is not None else None,
+        tokenizer=tokenizer,
+        files=files,
     )
+    return dataclasses.replace(found, local_path=str(path.resolve()))
 
 
-def _tokenizer_files(folder: Path) -> tuple[bool | None, TokenizerFacts | None]:
+def _listing(folder: Path) -> frozenset[str] | None:
+    try:
+        return frozenset(entry.name for entry in folder.iterdir())
+    except OSError:
+        return None
+
+
+def _tokenizer_files(folder: Path, files: frozenset[str]) -> tuple[bool | None, TokenizerFacts | None]:
     """Whether the folder's tokenizer files carry a chat template, and what tokenizer_config.json says
     (None for what cannot be read)."""
-    try:
-        files = frozenset(entry.name for entry in folder.iterdir())
-    except OSError:
-        return None, None
     if TOKENIZER_CONFIG_NAME not in files:
         return chat_template_presence(files, None), NO_TOKENIZER_CONFIG
     try:
@@ -100,9 +104,8 @@ def _tokenizer_files(folder: Path) -> tuple[bool | None, TokenizerFacts | None]:
 def _without_config(ref: ModelRef, folder: Path) -> ModelFacts | Unresolved | None:
     """The facts of a folder without config.json: a PEFT adapter (its base is resolved next), or what it
     holds instead of a checkpoint (original weights, GGUF files, ...); None when it cannot be listed."""
-    try:
-        files = frozenset(entry.name for entry in folder.iterdir())
-    except OSError:
+    files = _listing(folder)
+    if files is None:
         return None
     if ADAPTER_CONFIG_NAME in files:
         try:

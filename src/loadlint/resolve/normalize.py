@@ -40,6 +40,8 @@ class ConfigFacts:
 CHAT_TEMPLATE_FILES = frozenset({"chat_template.jinja", "chat_template.json"})
 CHAT_TEMPLATE_DIR = "additional_chat_templates"
 CONFIG_NAME = "config.json"
+# What AutoFeatureExtractor, AutoImageProcessor and AutoVideoProcessor read before config.json.
+PROCESSOR_FILES = ("preprocessor_config.json", "processor_config.json", "video_preprocessor_config.json")
 ADAPTER_CONFIG_NAME = "adapter_config.json"
 SHOWN_LAYOUT_FILES = 3
 TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
@@ -67,6 +69,36 @@ class TokenizerFacts:
 
 
 NO_TOKENIZER_CONFIG = TokenizerFacts(None, ())  # the repo has no tokenizer_config.json
+
+
+# A weight file's format, by how transformers names it (WEIGHTS_NAME, SAFE_WEIGHTS_NAME, TF2_WEIGHTS_NAME,
+# FLAX_WEIGHTS_NAME, and their sharded indexes).
+WEIGHT_FORMATS = (
+    ("safetensors", ("model.safetensors", "model.safetensors.index.json")),
+    ("pytorch", ("pytorch_model.bin", "pytorch_model.bin.index.json")),
+    ("tf", ("tf_model.h5", "tf_model.h5.index.json")),
+    ("flax", ("flax_model.msgpack", "flax_model.msgpack.index.json")),
+)
+
+
+def weight_formats(files: frozenset[str]) -> tuple[str, ...]:
+    """The formats of the weights at the top of a repo: a file of that name, or its shards."""
+    return tuple(
+        format_name
+        for format_name, names in WEIGHT_FORMATS
+        if any(name in files or _sharded(name, files) for name in names)
+    )
+
+
+def _sharded(name: str, files: frozenset[str]) -> bool:
+    """`model-00001-of-00002.safetensors` for `model.safetensors`."""
+    stem, _, suffix = name.partition(".")
+    return any(file.startswith(f"{stem}-") and file.endswith(f".{suffix}") for file in files)
+
+
+def processor_files(files: frozenset[str]) -> tuple[str, ...]:
+    """The processor configs among a repo's files, in `PROCESSOR_FILES` order."""
+    return tuple(name for name in PROCESSOR_FILES if name in files)
 
 
 def repo_layout(files: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
@@ -226,7 +258,9 @@ def model_facts(
     has_chat_template: bool | None = None,
     vocab_size: int | None = None,
     tokenizer: TokenizerFacts | None = None,
+    files: frozenset[str] | None = None,
 ) -> ModelFacts:
+    """The facts of a checkpoint; `files` is the repo's file list when it is known."""
     return ModelFacts(
         ref=ref,
         source=source,
@@ -243,4 +277,6 @@ def model_facts(
         vocab_size=vocab_size,
         tokenizer_class=tokenizer.tokenizer_class if tokenizer is not None else None,
         tokenizer_auto_map=tokenizer.auto_map if tokenizer is not None else None,
+        processor_files=processor_files(files) if files is not None else None,
+        weight_formats=weight_formats(files) if files is not None else None,
     )

@@ -11,6 +11,7 @@ from loadlint.rules.encoder_as_generator import EncoderAsGenerator
 from loadlint.rules.generate_length import GenerateLength
 from loadlint.rules.generate_without_lm_head import GenerateWithoutLmHead
 from loadlint.rules.model_class_mismatch import ModelClassMismatch
+from loadlint.rules.no_processor import NoProcessor
 from loadlint.rules.not_a_checkpoint import NotACheckpoint
 from loadlint.rules.partial_load import PartialLoad
 from loadlint.rules.pipeline_task_mismatch import PipelineTaskMismatch
@@ -34,6 +35,7 @@ ALL_RULES: tuple[Rule, ...] = (
     ModelClassMismatch(),
     PipelineTaskMismatch(),
     NotACheckpoint(),
+    NoProcessor(),
     GenerateWithoutLmHead(),
     DecoderOnlyRightPadding(),
     ChatTemplateMissing(),

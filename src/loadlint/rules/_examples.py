@@ -3,7 +3,7 @@
 Each entry carries the real config fields of a real public model (model_type, architectures,
 is_encoder_decoder, auto_map, vocab_size), its Hub card data (pipeline_tag, transformersInfo.auto_model)
 whether its tokenizer files carry a chat template and, for a remote-code model, tokenizer_config.json's
-`tokenizer_class` and `auto_map`,
+`tokenizer_class` and `auto_map`, and which processor configs it holds,
 so the examples show what `loadlint check` says about that model, without a network.
 """
 
@@ -21,7 +21,7 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
     for m in (
         _model("openai-community/gpt2", "gpt2", "GPT2LMHeadModel", is_encoder_decoder=None,
                pipeline_tag="text-generation", auto_model="AutoModelForCausalLM",
-               has_chat_template=False, vocab_size=50257),
+               has_chat_template=False, vocab_size=50257, processor_files=()),
         _model("Qwen/Qwen2.5-0.5B-Instruct", "qwen2", "Qwen2ForCausalLM",
                pipeline_tag="text-generation", auto_model="AutoModelForCausalLM",
                has_chat_template=True, vocab_size=151936),
@@ -33,10 +33,11 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
         _model("Helsinki-NLP/opus-mt-en-de", "marian", "MarianMTModel", is_encoder_decoder=True,
                pipeline_tag="translation", auto_model="AutoModelForSeq2SeqLM"),
         _model("openai/whisper-tiny", "whisper", "WhisperForConditionalGeneration", is_encoder_decoder=True,
-               pipeline_tag="automatic-speech-recognition", auto_model="AutoModelForSpeechSeq2Seq"),
+               pipeline_tag="automatic-speech-recognition", auto_model="AutoModelForSpeechSeq2Seq",
+               processor_files=("preprocessor_config.json",)),
         _model("google-bert/bert-base-uncased", "bert", "BertForMaskedLM",
                pipeline_tag="fill-mask", auto_model="AutoModelForMaskedLM",
-               has_chat_template=False, vocab_size=30522),
+               has_chat_template=False, vocab_size=30522, processor_files=()),
         _model("FacebookAI/roberta-base", "roberta", "RobertaForMaskedLM",
                pipeline_tag="fill-mask", auto_model="AutoModelForMaskedLM"),
         _model("llava-hf/llava-1.5-7b-hf", "llava", "LlavaForConditionalGeneration",

@@ -37,7 +37,9 @@ class RemovedLoadingKwarg(Rule):
     - on model loads, `load_in_8bit=` / `load_in_4bit=` (now `quantization_config=BitsAndBytesConfig(...)`),
       `use_flash_attention_2=` (now `attn_implementation="flash_attention_2"`) and `resume_download=`;
     - on model loads, the arguments `PreTrainedModel.from_pretrained` pops and drops (`low_cpu_mem_usage`,
-      `from_tf`, `from_flax`, `mirror`, `_fast_init`, `offload_state_dict`, ...);
+      `from_tf`, `from_flax`, `mirror`, `_fast_init`, `offload_state_dict`, ...): a warning, since they do
+      nothing, but an error for `from_tf=True` / `from_flax=True` when the repo's file list shows no
+      PyTorch or safetensors weights (then the load fails);
     - on `AutoTokenizer.from_pretrained`, the ones it pops and drops (`use_fast`).
 
     The dropped arguments are read from the installed transformers' source (the `kwargs.pop(...)`
@@ -73,7 +75,8 @@ class RemovedLoadingKwarg(Rule):
     `load_in_8bit=True` -> `quantization_config=BitsAndBytesConfig(load_in_8bit=True)` (with its
     import; likewise 4-bit); `use_flash_attention_2=True` -> `attn_implementation="flash_attention_2"`;
     a `False` flag, `resume_download=` and the dropped arguments are removed. No fix when the new
-    argument is already given, or when the flag's value is not a constant.
+    argument is already given, or when the flag's value is not a constant, nor for a conversion the
+    repo's weights need (removing the flag would not make the load work).
     """
 
     code = "LL020"
@@ -107,7 +110,7 @@ class RemovedLoadingKwarg(Rule):
         if not site.loads_model:
             return
         for keyword in site.keywords:
-            problem = self._problem(site, keyword, tables)
+            problem = self._problem(site, keyword, model, tables)
             if problem is not None:
                 yield self.finding(
                     site,
@@ -118,7 +121,7 @@ class RemovedLoadingKwarg(Rule):
                     fix=problem.fix,
                 )
 
-    def _problem(self, site: CallSite, keyword: Keyword, tables: Tables) -> _Problem | None:
+    def _problem(self, site: CallSite, keyword: Keyword, model: ModelFacts | None, tables: Tables) -> _Problem | None:
         name = keyword.name
         builds_model = semantics.builds_model(tables, site.kind, site.loader)
         version = tables.transformers_version
@@ -177,11 +180,19 @@ class RemovedLoadingKwarg(Rule):
                 _remove(site, name),
             )
         if builds_model and name in tables.ignored_model_kwargs:
-            detail = (
-                ": TensorFlow and Flax weights are no longer converted, the repo needs PyTorch weights"
-                if name in ("from_tf", "from_flax") and keyword.value is True
-                else ""
-            )
+            converts = name in ("from_tf", "from_flax") and keyword.value is True
+            formats = model.weight_formats if model is not None else None
+            if converts and formats is not None and not {"safetensors", "pytorch"} & set(formats):
+                held = ", ".join(formats) or "no"
+                return _Problem(
+                    f"`{name}=` is ignored by transformers {version}, and the repo holds {held} weights, no "
+                    "PyTorch or safetensors ones: the load raises `OSError`",
+                    "load a repo with PyTorch or safetensors weights (convert these once, and save them)",
+                    "error",
+                    None,
+                )
+            detail = ": TensorFlow and Flax weights are no longer converted, the repo needs PyTorch weights"
+            detail = detail if converts else ""
             return _Problem(
                 f"`{name}=` is ignored by transformers {version} (`from_pretrained` drops it){detail}",
                 f"remove `{name}=`",

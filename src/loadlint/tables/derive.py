@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadlint.tables.evaluate import (
+    UNKNOWN_VALUE,
     AutoClass,
     AutoMapping,
     Unevaluable,
@@ -26,6 +27,7 @@ from loadlint.tables.evaluate import (
     call_method,
     evaluate,
     forget_bindings,
+    replay_loop,
 )
 from loadlint.tables.inputs import Inputs, SourceFiles
 from loadlint.tables.model import ClassNames, Tables, TablesError
@@ -38,6 +40,14 @@ _TOKENIZATION_AUTO_FILE = _AUTO_DIR / "tokenization_auto.py"
 # transformers' own deprecation warnings for renamed loading arguments, e.g.
 # "`torch_dtype` is deprecated! Use `dtype` instead!"
 _RENAMED_ARGUMENT_WARNING = re.compile(r"^`(\w+)` is deprecated! Use `(\w+)` instead!$")
+# The Auto classes that load something other than a model, each with the module of models/auto/ and
+# the `_LazyAutoMapping` its from_pretrained looks model types up in.
+_PROCESSOR_MAPPINGS = {
+    "AutoFeatureExtractor": ("feature_extraction_auto", "FEATURE_EXTRACTOR_MAPPING"),
+    "AutoImageProcessor": ("image_processing_auto", "IMAGE_PROCESSOR_MAPPING"),
+    "AutoProcessor": ("processing_auto", "PROCESSOR_MAPPING"),
+    "AutoVideoProcessor": ("video_processing_auto", "VIDEO_PROCESSOR_MAPPING"),
+}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -96,8 +106,13 @@ class _AutoPackage:
             call_method(statement.value, env)
         elif isinstance(statement, ast.ClassDef):
             self._define_class(statement, env)
+        elif isinstance(statement, ast.If) and _is_type_checking(statement.test):
+            for runtime_statement in statement.orelse:  # the body is only for type checkers
+                self._execute(runtime_statement, env)
+        elif isinstance(statement, ast.For):
+            replay_loop(statement, env)
         elif not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.Import):
-            forget_bindings(statement, env)  # `if`/`try`/`for` blocks: what they touch is unknown
+            forget_bindings(statement, env)  # other `if`/`try`/`while` blocks: what they touch is unknown
 
     def _import(self, statement: ast.ImportFrom, env: dict[str, object]) -> None:
         # Only `from .sibling import NAME`: that is how CONFIG_MAPPING_NAMES travels between files.
@@ -148,6 +163,14 @@ class _AutoPackage:
         return frozenset(
             name for name in classes if name.startswith("Auto") and has_from_pretrained(name, frozenset())
         )
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """`TYPE_CHECKING` or `typing.TYPE_CHECKING`: False at runtime."""
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
 
 def _model_mapping_statement(node: ast.ClassDef) -> ast.Assign | None:
     """The `_model_mapping = NAME` line of a class body, if any."""
@@ -208,6 +231,7 @@ def derive_with_inputs(package_dir: Path, origin: str) -> tuple[Tables, Inputs]:
         config_classes=dict(config_classes),
         auto_models=auto_models,
         loader_classes=loader_classes,
+        processor_types=_processor_types(package),
         **_read_pipeline_tables(sources, package_dir / _PIPELINES_FILE),
         **_read_loading_arguments(sources, package_dir),
     )
@@ -226,6 +250,37 @@ def _runtime_table(mapping: AutoMapping, path: Path, auto_class: str) -> dict[st
             raise TablesError(f"{path}: {auto_class} maps {model_type!r} to {names!r}, not a class name")
         table[model_type] = names
     return table
+
+
+def _processor_types(package: _AutoPackage) -> dict[str, frozenset[str]]:
+    """The model types each processor Auto class serves: like `_runtime_table`, those with a config
+    class, and only those with a class to load (a None or empty value has none; a value a loop
+    rewrote still has one, as `_LazyAutoMapping` serves every key)."""
+    types: dict[str, frozenset[str]] = {}
+    for auto_class, (module, variable) in _PROCESSOR_MAPPINGS.items():
+        if module not in package.module_names:  # an older transformers, without this Auto class
+            types[auto_class] = frozenset()
+            continue
+        mapping = package.env(module).get(variable)
+        if not (isinstance(mapping, AutoMapping) and all(map(_is_class_names, mapping.model_names.values()))):
+            raise TablesError(
+                f"{package.auto_dir / f'{module}.py'}: {variable} is not a _LazyAutoMapping of literal class names"
+            )
+        types[auto_class] = frozenset(
+            model_type
+            for model_type, names in mapping.model_names.items()
+            if names and model_type in mapping.config_names
+        )
+    return types
+
+
+def _is_class_names(value: object) -> bool:
+    """A processor table's value: a class name, a tuple of them or a {backend: name} dict, None for none."""
+    if isinstance(value, dict):
+        value = tuple(value.values())
+    if isinstance(value, list | tuple):
+        return all(item is None or isinstance(item, str) for item in value)
+    return value is None or value is UNKNOWN_VALUE or isinstance(value, str)
 
 
 def _is_str_mapping(value: object) -> bool:

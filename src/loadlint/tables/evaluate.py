@@ -3,7 +3,8 @@
 It understands only the literal forms those files use (dict / `OrderedDict` literals, tuples,
 `*list(NAME.items())`, `**{...}`, `.update({...})`, `_LazyAutoMapping(...)` and names bound earlier);
 anything else raises `Unevaluable`, and a statement it cannot follow drops the names it touches, so a
-table is either replayed exactly or missing, never guessed.
+table is either replayed exactly or missing, never guessed. The one exception is a loop that rewrites
+a table's values under its own keys: the keys stay known, the values become `UNKNOWN_VALUE`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ class AutoClass:
 
     mapping: AutoMapping
 
+
+class _UnknownValue:
+    """A table value that a loop rewrote in a way the evaluator does not follow (its key is known)."""
+
+    def __repr__(self) -> str:
+        return "<a value rewritten at import time>"
+
+
+UNKNOWN_VALUE = _UnknownValue()
 
 _MAPPING_FACTORIES = frozenset({"OrderedDict", "dict"})
 _SEQUENCE_FACTORIES = {"list": list, "tuple": tuple}
@@ -167,3 +177,59 @@ def call_method(call: ast.Call, env: dict[str, object]) -> None:
         table.update(as_mapping(evaluate(call.args[0], env)))
     except Unevaluable:
         env.pop(name, None)
+
+
+def replay_loop(loop: ast.For, env: dict[str, object]) -> None:
+    """Forget what the loop touches, except the keys of a table it only rewrites values of.
+
+    `for model_type, value in TABLE.items(): ... TABLE[model_type] = value` (video_processing_auto.py
+    blanks a backend there when torchvision is missing) keeps TABLE's keys, which are what tells the
+    model types an Auto class serves; its values, which depend on the environment, become unknown.
+    """
+    table_name = _value_rewritten_table(loop, env)
+    table = env.get(table_name) if table_name else None
+    forget_bindings(loop, env)
+    if isinstance(table, dict):
+        for key in table:  # in place: like the runtime's loop, on the object other modules share
+            table[key] = UNKNOWN_VALUE
+        env[table_name] = table
+
+
+def _value_rewritten_table(loop: ast.For, env: dict[str, object]) -> str | None:
+    """TABLE, when `loop` iterates `TABLE.items()` and names TABLE only in `TABLE[key] = ...`."""
+    iterated = loop.iter
+    if not (
+        isinstance(iterated, ast.Call)
+        and isinstance(iterated.func, ast.Attribute)
+        and iterated.func.attr == "items"
+        and isinstance(iterated.func.value, ast.Name)
+        and not iterated.args
+        and not iterated.keywords
+        and isinstance(env.get(iterated.func.value.id), dict)
+        and isinstance(loop.target, ast.Tuple)
+        and len(loop.target.elts) == 2
+        and isinstance(loop.target.elts[0], ast.Name)
+    ):
+        return None
+    table_name, key_name = iterated.func.value.id, loop.target.elts[0].id
+    if any(isinstance(node, ast.Name) and node.id == table_name for node in ast.walk(loop.target)):
+        return None  # the loop rebinds TABLE itself
+    body = [node for statement in (*loop.body, *loop.orelse) for node in ast.walk(statement)]
+    rewrites = {
+        id(target.value)
+        for node in body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Subscript)
+        and isinstance(target.value, ast.Name)
+        and isinstance(target.slice, ast.Name)
+        and target.slice.id == key_name
+    }
+    for node in body:
+        if not isinstance(node, ast.Name):
+            continue
+        if node.id == table_name and id(node) not in rewrites:
+            return None  # read, mutated or rebound some other way
+        if node.id == key_name and not isinstance(node.ctx, ast.Load):
+            return None  # `TABLE[key] = ...` could then add a key
+    return table_name

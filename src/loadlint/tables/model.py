@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 
 # Bump when the shape of `Tables.to_json()` changes, so an old snapshot is rejected, not misread.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 ClassNames = str | tuple[str, ...]
 
@@ -36,6 +36,8 @@ class Tables:
     renamed_kwargs: dict[str, str] = dataclasses.field(default_factory=dict)  # old -> new (deprecation warnings)
     ignored_model_kwargs: frozenset[str] = frozenset()  # popped and dropped by PreTrainedModel.from_pretrained
     ignored_tokenizer_kwargs: frozenset[str] = frozenset()  # popped and dropped by AutoTokenizer.from_pretrained
+    # AutoProcessor, AutoImageProcessor, ... -> the model types its mapping serves
+    processor_types: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     def model_types_for_class(self, class_name: str) -> frozenset[str]:
         """The model types that some Auto class resolves to `class_name` (e.g. "T5ForConditionalGeneration")."""
@@ -47,6 +49,11 @@ class Tables:
         (transformers' reverse mapping keeps the last entry)."""
         config_class = self.config_classes.get(model_type)
         return self._config_owners.get(config_class, model_type) if config_class else model_type
+
+    def serves(self, auto_class: str, model_type: str) -> bool:
+        """Whether the processor Auto class `auto_class` (e.g. "AutoImageProcessor") has a class for
+        `model_type`, looked up as transformers does (`lookup_type`)."""
+        return self.lookup_type(model_type) in self.processor_types.get(auto_class, frozenset())
 
     def is_config_class(self, class_name: str) -> bool:
         """Whether some model type's config is `class_name` (e.g. "GPT2Config")."""
@@ -87,6 +94,9 @@ class Tables:
             "renamed_kwargs": dict(sorted(self.renamed_kwargs.items())),
             "ignored_model_kwargs": sorted(self.ignored_model_kwargs),
             "ignored_tokenizer_kwargs": sorted(self.ignored_tokenizer_kwargs),
+            "processor_types": {
+                auto_class: sorted(self.processor_types[auto_class]) for auto_class in sorted(self.processor_types)
+            },
         }
 
     @classmethod
@@ -112,6 +122,9 @@ class Tables:
                 renamed_kwargs=dict(data["renamed_kwargs"]),
                 ignored_model_kwargs=frozenset(data["ignored_model_kwargs"]),
                 ignored_tokenizer_kwargs=frozenset(data["ignored_tokenizer_kwargs"]),
+                processor_types={
+                    auto_class: frozenset(types) for auto_class, types in data["processor_types"].items()
+                },
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise TablesError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from pathlib import Path
@@ -10,6 +11,7 @@ from loadlint.facts import ModelFacts, ModelRef, Unresolved, is_commit
 from loadlint.resolve.normalize import (
     CONFIG_NAME,
     NO_TOKENIZER_CONFIG,
+    PROCESSOR_FILES,
     TOKENIZER_CONFIG_NAME,
     ConfigError,
     TokenizerFacts,
@@ -57,7 +59,7 @@ def from_hf_cache(ref: ModelRef, *, offline: bool) -> ModelFacts | Unresolved | 
     except ConfigError as exc:
         return Unresolved(ref, "invalid-config", str(exc))
     sha = path.parent.name
-    return model_facts(
+    facts = model_facts(
         ref,
         "hf-cache",
         config,
@@ -65,6 +67,27 @@ def from_hf_cache(ref: ModelRef, *, offline: bool) -> ModelFacts | Unresolved | 
         vocab_size=config.vocab_size,
         tokenizer=_cached_tokenizer(ref),
     )
+    return dataclasses.replace(facts, processor_files=_cached_processor_files(ref))
+
+
+def _cached_processor_files(ref: ModelRef) -> tuple[str, ...] | None:
+    """The processor configs the HF cache knows the repo has; None unless it knows of each one
+    (cached, or cached as absent)."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.file_download import _CACHED_NO_EXIST
+
+    present = []
+    for name in PROCESSOR_FILES:
+        try:
+            found = try_to_load_from_cache(ref.model_id, name, cache_dir=hf_hub_cache_dir(), revision=ref.revision)
+        except Exception:  # noqa: BLE001 - an unreadable cache entry leaves the facts unknown
+            return None
+        if found is _CACHED_NO_EXIST:
+            continue
+        if not isinstance(found, str):
+            return None
+        present.append(name)
+    return tuple(present)
 
 
 def _cached_tokenizer(ref: ModelRef) -> TokenizerFacts | None:

@@ -98,6 +98,7 @@ def _from_hub(
         has_chat_template=_has_chat_template(files, hub_config.get("tokenizer_config")),
         vocab_size=vocab_size,
         tokenizer=_hub_tokenizer(ref, sha, files, endpoint, token, timeout, deadline) if tokenizer else None,
+        files=files,
     )
 
 
