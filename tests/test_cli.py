@@ -230,6 +230,20 @@ def test_a_processor_for_a_model_that_has_none(tmp_path: Path, env: dict[str, st
     assert "no image processor for model_type `gpt2`" in image["message"]
 
 
+def test_peft_auto_classes_are_checked_against_the_adapter_task(tmp_path: Path, env: dict[str, str]) -> None:
+    write(tmp_path, "app.py", (
+        "from peft import AutoPeftModelForCausalLM, AutoPeftModelForSeq2SeqLM\n"
+        'right = AutoPeftModelForCausalLM.from_pretrained("timdettmers/guanaco-7b")\n'
+        'wrong = AutoPeftModelForSeq2SeqLM.from_pretrained("timdettmers/guanaco-7b")\n'
+    ))
+    done = loadlint("check", "--output-format", "json", "app.py", env=env, cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [finding] = json.loads(done.stdout)["findings"]
+    assert (finding["line"], finding["code"], finding["suggestion"]) == (3, "LL016", "use `AutoPeftModelForCausalLM`")
+    assert "is a `CAUSAL_LM` one: peft raises `ValueError: Expected target PEFT class`" in finding["message"]
+    assert "a LORA adapter of `huggyllama/llama-7b`" in finding["message"]
+
+
 def test_bad_files_are_one_line_errors_and_the_run_goes_on(tmp_path: Path, env: dict[str, str]) -> None:
     write(tmp_path, "a_broken.py", "import transformers\ndef f(:\n    transformers.AutoModel.from_pretrained('gpt2')\n")
     (tmp_path / "b_latin.py").write_bytes(b"import transformers\nx = '\xff'\ntransformers.AutoModel.from_pretrained('gpt2')\n")

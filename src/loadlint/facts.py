@@ -23,11 +23,12 @@ UnresolvedReason = Literal[
 ]
 UNRESOLVED_REASONS: tuple[str, ...] = UnresolvedReason.__args__  # type: ignore[attr-defined]
 
-# "from_pretrained" and "pipeline" load a model; the other kinds are Hub downloads that only LL031
+# "from_pretrained" and "pipeline" load a model, "adapter" (peft's AutoPeftModel*.from_pretrained) a PEFT
+# adapter on its base model; the other kinds are Hub downloads that only LL031
 # judges, so nothing resolves them: "hub_download" is `from_pretrained` on any other transformers class
 # (GenerationConfig, processors), `hf_hub_download` or `snapshot_download`; "dataset" is `load_dataset`.
-CallKind = Literal["from_pretrained", "pipeline", "hub_download", "dataset"]
-MODEL_LOAD_KINDS: frozenset[str] = frozenset({"from_pretrained", "pipeline"})
+CallKind = Literal["from_pretrained", "pipeline", "adapter", "hub_download", "dataset"]
+MODEL_LOAD_KINDS: frozenset[str] = frozenset({"from_pretrained", "pipeline", "adapter"})
 
 
 @dataclass(frozen=True, slots=True)

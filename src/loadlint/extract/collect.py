@@ -212,6 +212,8 @@ class Collector(cst.CSTVisitor):
             if loader is not None:
                 kind: CallKind = "from_pretrained" if self.is_loader(loader) else "hub_download"
                 self.candidates.append((node, kind, loader, self._current_class()))
+            elif (adapter_class := self._peft_auto_class(func.value)) is not None:
+                self.candidates.append((node, "adapter", adapter_class, self._current_class()))
             return
         qualified = self.qualified_names(func)
         if qualified & PIPELINE_NAMES:
@@ -284,6 +286,14 @@ class Collector(cst.CSTVisitor):
     def is_load(self, value: cst.BaseExpression) -> bool:
         """Whether `value` is (a self-returning method on) one of the file's loading calls."""
         return strip_self_returning(value) in self.candidate_calls
+
+    def _peft_auto_class(self, node: cst.BaseExpression) -> str | None:
+        """`AutoPeftModelForCausalLM` and its kin, imported from peft: they load an adapter's base."""
+        for name in self.qualified_names(node):
+            last = name.rpartition(".")[2]
+            if name.partition(".")[0] == "peft" and last.startswith("AutoPeftModel"):
+                return last
+        return None
 
     def _transformers_name(self, node: cst.BaseExpression) -> str | None:
         for name in self.qualified_names(node):

@@ -1,6 +1,6 @@
 """The cheap gates, before any libcst: most files never get past them.
 
-1. bytes: for no library (transformers, huggingface_hub, datasets), in the file's code (comments and
+1. bytes: for no library (transformers, peft, huggingface_hub, datasets), in the file's code (comments and
    strings cut out by a regex), an import of it and a call of one of its loading functions
    (`from_pretrained`, `pipeline`, `hf_hub_download`, `snapshot_download`, `load_dataset`) by a name
    that import binds -> skipped unparsed;
@@ -39,7 +39,7 @@ HUB_FUNCTIONS: dict[str, HubFunction] = {
 
 
 def _calls_by_library() -> dict[str, frozenset[str]]:
-    calls: dict[str, set[str]] = {"transformers": {"from_pretrained", "pipeline"}}
+    calls: dict[str, set[str]] = {"transformers": {"from_pretrained", "pipeline"}, "peft": {"from_pretrained"}}
     for name, function in HUB_FUNCTIONS.items():
         calls.setdefault(function.library, set()).add(name)
     return {library: frozenset(names) for library, names in calls.items()}
@@ -48,8 +48,9 @@ def _calls_by_library() -> dict[str, frozenset[str]]:
 # The calls (attributes, or functions imported by name) that can make a call site, per library.
 LIBRARY_CALLS = _calls_by_library()
 ALL_LIBRARIES = frozenset(LIBRARY_CALLS)
-# Model loads only: what every rule but the download-pinning one (LL031) reads.
-MODEL_LIBRARIES = frozenset({"transformers"})
+# Model loads only (transformers', and peft's AutoPeftModel* that load an adapter on its base): what
+# every rule but the download-pinning one (LL031) reads.
+MODEL_LIBRARIES = frozenset({"transformers", "peft"})
 
 # Python's syntax as the byte gate reads it, in regex source (compiled to bytes patterns by `_bytes`).
 # Any byte of a non-ASCII character counts as part of a name.

@@ -13,7 +13,7 @@ MAX_VALUES = 16  # values of one expression; past it the rest are not followed
 
 def load_step(site: CallSite) -> TraceStep:
     """The last step of every trace: the call that loads the value."""
-    call = f"{site.loader}.from_pretrained" if site.kind == "from_pretrained" else site.loader
+    call = f"{site.loader}.from_pretrained" if site.kind in ("from_pretrained", "adapter") else site.loader
     return TraceStep(site.path, site.span.line, site.span.column, call)
 
 

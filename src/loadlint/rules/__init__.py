@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from loadlint.rules._base import Rule
+from loadlint.rules.adapter_mismatch import AdapterMismatch
 from loadlint.rules.chat_template_missing import ChatTemplateMissing
 from loadlint.rules.chat_template_output import ChatTemplateOutputAsTensor
 from loadlint.rules.decoder_only_right_padding import DecoderOnlyRightPadding
@@ -42,6 +43,7 @@ ALL_RULES: tuple[Rule, ...] = (
     TokenizerModelMismatch(),
     ChatTemplateOutputAsTensor(),
     GenerateLength(),
+    AdapterMismatch(),
     RemovedLoadingKwarg(),
     RemovedAutoClass(),
     DeprecatedTorchDtype(),

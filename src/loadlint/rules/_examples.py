@@ -61,6 +61,8 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
                pipeline_tag="text-generation"),
         _model("meta-llama/Llama-2-7b-hf", "llama", "LlamaForCausalLM", pipeline_tag="text-generation",
                auto_model="AutoModelForCausalLM", vocab_size=32000),
+        _model("timdettmers/guanaco-7b", "llama", "LlamaForCausalLM", vocab_size=32000,
+               adapter_base="huggyllama/llama-7b", adapter_task="CAUSAL_LM", peft_type="LORA"),
         _model("meta-llama/Llama-2-7b", None, layout="original",
                layout_files=("consolidated.00.pth", "params.json")),
         _model("bartowski/Llama-3.2-1B-Instruct-GGUF", None, layout="gguf",
