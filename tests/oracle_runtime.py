@@ -3,8 +3,11 @@
 Usage: python oracle_runtime.py --prepare ROOT  saves `AutoConfig.for_model(type)` of every model type
 under ROOT/<type>/ and prints {"saved": [...], "skipped": {type: error}};
 python oracle_runtime.py ROOT MODEL_TYPE...  prints one JSON object:
-{model_type: {"accepts": {auto_class: bool}, "partial": bool | null}}
+{model_type: {"accepts": {auto_class: bool}, "partial": bool | null, "processors": {processor_class: bool}}}
 `accepts` is False exactly when `from_config` raises `Unrecognized configuration class`;
+`processors` says whether each processor class refuses the folder (which holds config.json alone):
+True for `OSError: Can't load ...` or `ValueError: Unrecognized ...`, None when its backend (PIL,
+torchvision) is not installed, so that transformers cannot tell, False when it finds a class;
 `partial` compares, on the meta device, the causal-LM model with every whole-model class that
 builds a different class: fewer parameters means part of the checkpoint is left out.
 """
@@ -12,6 +15,7 @@ builds a different class: fewer parameters means part of the checkpoint is left 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import warnings
 
@@ -23,6 +27,7 @@ AUTO_CLASSES = (
     "AutoModelForImageTextToText", "AutoModelForMaskedLM", "AutoModel",
 )
 WHOLE_CLASSES = ("AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq", "AutoModelForImageTextToText")
+PROCESSOR_CLASSES = ("AutoFeatureExtractor", "AutoImageProcessor", "AutoVideoProcessor")
 
 
 def build(auto_class: str, config):
@@ -47,7 +52,24 @@ def judge(folder: str) -> dict:
         except Exception:  # accepted by the mapping, but the default config cannot be built
             accepts[auto_class] = True
             models[auto_class] = ...
-    return {"accepts": accepts, "partial": partial(models)}
+    return {"accepts": accepts, "partial": partial(models), "processors": processors(folder)}
+
+
+def processors(folder: str) -> dict[str, bool | None]:
+    refused: dict[str, bool | None] = {}
+    for processor_class in PROCESSOR_CLASSES:
+        try:
+            getattr(transformers, processor_class).from_pretrained(folder)
+            refused[processor_class] = False
+        except ImportError:
+            refused[processor_class] = None
+        except OSError as exc:
+            refused[processor_class] = str(exc).startswith("Can't load")
+        except ValueError as exc:
+            refused[processor_class] = str(exc).startswith("Unrecognized")
+        except Exception:  # noqa: BLE001 - a class was chosen; building it failed for another reason
+            refused[processor_class] = False
+    return refused
 
 
 def partial(models: dict) -> bool | None:
@@ -75,6 +97,7 @@ def prepare(root: str) -> dict:
 
 
 def main() -> None:
+    os.environ["HF_HUB_OFFLINE"] = "1"  # the folders are local: nothing may be fetched
     transformers.logging.set_verbosity_error()
     warnings.simplefilter("ignore")
     if sys.argv[1] == "--prepare":

@@ -18,6 +18,7 @@ import pytest
 
 from loadlint.engine import CheckOptions, run_check
 from loadlint.resolve import ResolverSettings
+from loadlint.rules.no_processor import CONFIG_HOLDS_PROCESSOR
 
 RUNTIME = Path(__file__).with_name("oracle_runtime.py")
 AUTO_CLASSES = (
@@ -93,3 +94,36 @@ def test_ll001_and_ll002_agree_with_transformers(oracle: tuple[Path, dict, dict]
     agreement = 1 - len(disagreements) / total
     print(f"oracle: {len(codes)} (type, class) pairs, agreement {agreement:.2%}, LL002 undetermined: {undetermined}")
     assert not disagreements, "\n".join(disagreements[:50])
+
+
+PROCESSOR_CLASSES = ("AutoFeatureExtractor", "AutoImageProcessor", "AutoVideoProcessor")
+
+
+def test_ll009_agrees_with_transformers(oracle: tuple[Path, dict, dict], tmp_path: Path) -> None:
+    """Each processor class on each saved folder (config.json alone): LL009 exactly where transformers
+    refuses; a class whose backend (PIL, torchvision) is not installed here cannot be asked."""
+    root, _, verdicts = oracle
+    lines = ["import transformers"]
+    where: dict[int, tuple[str, str]] = {}
+    for model_type in sorted(verdicts):
+        for processor_class in PROCESSOR_CLASSES:
+            lines.append(f"transformers.{processor_class}.from_pretrained({str(root / model_type)!r})")
+            where[len(lines)] = (model_type, processor_class)
+    source = tmp_path / "processor_calls.py"
+    source.write_text("\n".join(lines) + "\n")
+    settings = ResolverSettings(offline=True, use_facts_cache=False, cwd=tmp_path)
+    result = run_check(CheckOptions(paths=(str(source),), resolver=settings))
+    flagged = {where[f.span.line] for f in result.findings if f.code == "LL009"}
+    asked = disagreements = 0
+    wrong = []
+    for (model_type, processor_class) in where.values():
+        refused = verdicts[model_type]["processors"][processor_class]
+        if refused is None or (processor_class == "AutoImageProcessor" and model_type in CONFIG_HOLDS_PROCESSOR):
+            continue  # no backend here; or a timm type, whose real config.json (not a default one) holds it
+        asked += 1
+        if refused != ((model_type, processor_class) in flagged):
+            disagreements += 1
+            wrong.append(f"{model_type} {processor_class}: transformers refuses={refused}")
+    print(f"oracle: {asked} (type, processor class) pairs asked, {disagreements} disagreements")
+    assert asked >= 700 and not wrong, "\n".join(wrong[:50])
+

@@ -16,6 +16,8 @@ PROCESSOR_KINDS = {
     "AutoVideoProcessor": "video processor",
 }
 OTHER_PROCESSORS = ("AutoProcessor", "AutoImageProcessor", "AutoFeatureExtractor", "AutoVideoProcessor")
+# timm checkpoints keep their image processing in config.json, where AutoImageProcessor looks next.
+CONFIG_HOLDS_PROCESSOR = frozenset({"timm_wrapper"})
 
 
 class NoProcessor(Rule):
@@ -23,14 +25,15 @@ class NoProcessor(Rule):
     ## What it does
     Checks `AutoFeatureExtractor`, `AutoImageProcessor` and `AutoVideoProcessor` loads of a repo whose
     file list holds no processor config (`preprocessor_config.json`, `processor_config.json`,
-    `video_preprocessor_config.json`), whose config.json maps no such class in `auto_map`, and whose
-    model type has none in transformers' table: transformers has nothing to build.  A repo with a
-    processor config is not judged (its declared class wins), nor one whose file list is unknown.
+    `video_preprocessor_config.json`) and whose config.json maps no such class in `auto_map`: each of
+    them reads its config file first and fails without one, whatever the model type (but a timm
+    checkpoint, whose config.json holds its image processing).  A repo with a processor config is not
+    judged (its declared class wins), nor one whose file list is unknown.
 
     ## Why is this bad?
-    transformers raises `ValueError: Unrecognized feature extractor in ... Should have a
-    `feature_extractor_type` key in its preprocessor_config.json of config.json` (or the image or
-    video processor's twin).  A text model has no feature extractor: its inputs come from the tokenizer.
+    transformers raises `OSError: Can't load feature extractor for ... make sure ... is the correct
+    path to a directory containing a preprocessor_config.json file` (or the image or video
+    processor's twin).  A text model has no feature extractor: its inputs come from the tokenizer.
 
     ## Example
     ```python
@@ -73,13 +76,17 @@ class NoProcessor(Rule):
             return
         if model.model_type is None or model.processor_files != () or site.loader in model.auto_map_classes:
             return
-        if tables.serves(site.loader, model.model_type):
+        if site.loader == "AutoImageProcessor" and model.model_type in CONFIG_HOLDS_PROCESSOR:
             return
         others = [f"`{name}`" for name in OTHER_PROCESSORS if tables.serves(name, model.model_type)]
+        if tables.serves(site.loader, model.model_type):
+            instead = "save the processor beside the model (its preprocessor_config.json), or use a repo that has one"
+        else:
+            instead = f"use {' or '.join(others)}" if others else "load its tokenizer with `AutoTokenizer`"
         yield self.finding(
             site,
             model,
-            f"`{site.loader}` has nothing to build for {describe(site)}: the repo has no processor config and "
-            f"transformers has no {kind} for model_type `{model.model_type}`, so it raises `ValueError`",
-            suggestion=f"use {' or '.join(others)}" if others else "load its tokenizer with `AutoTokenizer`",
+            f"`{site.loader}` has nothing to load for {describe(site)}: the repo has no preprocessor_config.json "
+            f"(nor processor_config.json), which it reads first, so transformers raises `OSError: Can't load {kind}`",
+            suggestion=instead,
         )
