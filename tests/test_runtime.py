@@ -157,6 +157,26 @@ def test_meta_mode_confirms_findings_and_reports_what_the_rules_miss(
     assert not (tiny["remote-code"].parent / CANARY).exists(), "repository code never runs, trusted or not"
 
 
+def test_meta_mode_confirms_a_partial_load_of_a_config_without_architectures(
+    tmp_path: Path, tiny: dict[str, Path], env: dict[str, str]
+) -> None:
+    """A config saved alone has no `architectures`: the class the finding suggests is what the used
+    one is compared with, so the dropped encoder is still seen."""
+    folder = tmp_path / "bart-config-only"
+    folder.mkdir()
+    config = json.loads((tiny["tiny-bart"] / "config.json").read_text())
+    config.pop("architectures", None)
+    (folder / "config.json").write_text(json.dumps(config))
+    (tmp_path / "app.py").write_text(
+        f"from transformers import AutoModelForCausalLM\nAutoModelForCausalLM.from_pretrained({str(folder)!r})\n"
+    )
+    report = loadlint_json("--runtime", "meta", "app.py", env=env, cwd=tmp_path)
+    [finding] = [f for f in report["findings"] if f["code"] == "LL002"]
+    runtime = finding["runtime"]
+    assert runtime["confirmed"] is True and runtime["concrete_class"] == "BartForCausalLM"
+    assert runtime["own_class"] == "BartForConditionalGeneration" and "model.encoder" in runtime["lacks"]
+
+
 def test_full_mode_loads_the_weights_and_generates(tmp_path: Path, tiny: dict[str, Path], env: dict[str, str]) -> None:
     script(tmp_path, tiny, """\
         wrong = AutoModelForSeq2SeqLM.from_pretrained(GPT2)

@@ -71,7 +71,7 @@ class Model:
         self.revision: str | None = job["revision"]
         self.full = job["mode"] == "full"
         self._tokenizers: dict[bool, Any] = {}
-        self._own_parameters: dict[bool, tuple[str, dict[str, int]] | None] = {}
+        self._own_parameters: dict[tuple[bool, str | None], tuple[str, dict[str, int]] | None] = {}
         self._files: set[str] | None = None
 
     @property
@@ -86,21 +86,26 @@ class Model:
             self.source, revision=self.revision, trust_remote_code=trust, return_unused_kwargs=True, **kwargs
         )
 
-    def own_parameters(self, trust: bool) -> tuple[str, dict[str, int]] | None:
-        """The checkpoint's own architecture (`architectures[0]`) built on meta: its name and parameters."""
-        if trust not in self._own_parameters:
-            self._own_parameters[trust] = self._build_own(trust)
-        return self._own_parameters[trust]
+    def own_parameters(self, trust: bool, fallback: str | None = None) -> tuple[str, dict[str, int]] | None:
+        """The checkpoint's own architecture (`architectures[0]`) built on meta: its name and parameters.
+        A config without `architectures` (one saved alone) is compared with `fallback`, the whole-model
+        class a finding suggests, instead."""
+        if (trust, fallback) not in self._own_parameters:
+            self._own_parameters[(trust, fallback)] = self._build_own(trust, fallback)
+        return self._own_parameters[(trust, fallback)]
 
-    def _build_own(self, trust: bool) -> tuple[str, dict[str, int]] | None:
+    def _build_own(self, trust: bool, fallback: str | None) -> tuple[str, dict[str, int]] | None:
         try:
             config, _ = self.config(transformers.AutoConfig, trust, {})
             name = (config.architectures or [None])[0]
             own_class = getattr(transformers, name, None) if name else None
-            if own_class is None:
-                return None
             with torch.device("meta"):
-                return name, parameter_sizes(own_class(config))
+                if own_class is not None:
+                    return name, parameter_sizes(own_class(config))
+                if fallback is None or not hasattr(transformers, fallback):
+                    return None
+                built = getattr(transformers, fallback).from_config(config, trust_remote_code=trust)
+                return type(built).__name__, parameter_sizes(built)
         except Exception:  # noqa: BLE001 - without the own architecture there is nothing to compare with
             return None
 
@@ -211,7 +216,7 @@ def build(model: Model, check: dict[str, Any], class_name: str, stage: Stage, re
     result["concrete_class"] = type(built).__name__
     parameters = parameter_sizes(built)
     result["parameters"] = sum(parameters.values())
-    own = model.own_parameters(trust)
+    own = model.own_parameters(trust, check["alternatives"][0] if check["alternatives"] else None)
     if own is not None and own[0] != type(built).__name__:
         result["own_class"] = own[0]
         result["lacks"] = lacking_groups(own[1], parameters, built)
