@@ -718,6 +718,8 @@ def test_an_adapter_is_judged_on_its_base(hub: HubServer, tmp_path: Path) -> Non
     assert isinstance(facts, ModelFacts)
     assert (facts.model_type, facts.architectures, facts.vocab_size) == ("llama", ("LlamaForCausalLM",), 32000)
     assert (facts.adapter_base, facts.adapter_task, facts.peft_type) == ("huggyllama/llama-7b", "CAUSAL_LM", "LORA")
+    # what the repo's own files say is the adapter repo's, and its files were not read: unknown
+    assert (facts.processor_files, facts.weight_formats, facts.tokenizer_auto_map) == (None, None, None)
     assert facts.ref == adapter and facts.sha == hashlib.sha1(adapter.model_id.encode()).hexdigest()
     fetched = sorted(path.split("?")[0] for method, path, _ in hub.requests if method == "GET")
     assert f"/{adapter.model_id}/resolve/{facts.sha}/adapter_config.json" in fetched

@@ -166,9 +166,12 @@ def _on_base(adapter: ModelFacts, base: Resolution | None) -> Resolution:
         gated=adapter.gated,
         tags=adapter.tags,
         local_path=adapter.local_path,
-        has_chat_template=None,  # the adapter's repo may ship its own tokenizer files
+        # What the repo's own files say is the adapter repo's, not the base's: unknown here.
+        has_chat_template=None,
         tokenizer_class=None,
         tokenizer_auto_map=None,
+        processor_files=None,
+        weight_formats=None,
         adapter_base=adapter.adapter_base,
         adapter_task=adapter.adapter_task,
         peft_type=adapter.peft_type,
