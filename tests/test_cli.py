@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from cli_runner import loadlint, write
@@ -143,6 +144,14 @@ def test_lock_then_locked_check_offline(tmp_path: Path, env: dict[str, str]) -> 
     assert "google-t5/t5-small" in missing.stderr and "loadlint lock" in missing.stderr
 
 
+def online_then_locked(env: dict[str, str], folder: Path) -> Iterator[dict[str, str]]:
+    """The environment of a run against the loopback Hub, then (after `loadlint lock` in `folder`) of a
+    run offline from the lockfile alone, with an empty cache."""
+    yield env
+    assert loadlint("lock", ".", env=env, cwd=folder).returncode == 0
+    yield {**env, "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(folder / "empty")}
+
+
 def test_a_remote_code_tokenizer_is_judged_from_its_tokenizer_config(tmp_path: Path, env: dict[str, str]) -> None:
     """chatglm's config.json maps no AutoTokenizer; its tokenizer_config.json does, and transformers reads
     that first: trusted, the load works (no LL005); untrusted, transformers refuses.  The same verdicts
@@ -152,10 +161,7 @@ def test_a_remote_code_tokenizer_is_judged_from_its_tokenizer_config(tmp_path: P
         'trusted = AutoTokenizer.from_pretrained("THUDM/chatglm2-6b", trust_remote_code=True)\n'
         'untrusted = AutoTokenizer.from_pretrained("THUDM/chatglm2-6b")\n'
     ))
-    for run_env in (env, None):
-        if run_env is None:  # again from the lockfile alone
-            assert loadlint("lock", ".", env=env, cwd=tmp_path).returncode == 0
-            run_env = {**env, "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(tmp_path / "empty")}
+    for run_env in online_then_locked(env, tmp_path):
         done = loadlint("check", "--output-format", "json", "--select", "LL005", "tok.py", env=run_env, cwd=tmp_path)
         assert done.returncode == 1, done.stdout + done.stderr
         found = [(f["line"], f["code"]) for f in json.loads(done.stdout)["findings"]]
@@ -174,10 +180,7 @@ def test_a_repo_that_is_no_checkpoint_is_an_error_not_an_unresolved_id(tmp_path:
         'gguf = AutoModelForCausalLM.from_pretrained("bartowski/Llama-3.2-1B-Instruct-GGUF",\n'
         '                                            gguf_file="Llama-3.2-1B-Instruct-Q4_K_M.gguf")\n'
     ))
-    for run_env in (env, None):
-        if run_env is None:
-            assert loadlint("lock", ".", env=env, cwd=tmp_path).returncode == 0
-            run_env = {**env, "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(tmp_path / "empty")}
+    for run_env in online_then_locked(env, tmp_path):
         done = loadlint("check", "--output-format", "json", "app.py", env=run_env, cwd=tmp_path)
         assert done.returncode == 1, done.stdout + done.stderr
         data = json.loads(done.stdout)
@@ -197,10 +200,7 @@ def test_a_class_on_an_adapter_is_judged_against_its_base(tmp_path: Path, env: d
         'right = AutoModelForCausalLM.from_pretrained("timdettmers/guanaco-7b")\n'
         'wrong = AutoModelForSeq2SeqLM.from_pretrained("timdettmers/guanaco-7b")\n'
     ))
-    for run_env in (env, None):
-        if run_env is None:
-            assert loadlint("lock", ".", env=env, cwd=tmp_path).returncode == 0
-            run_env = {**env, "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(tmp_path / "empty")}
+    for run_env in online_then_locked(env, tmp_path):
         done = loadlint("check", "--output-format", "json", "app.py", env=run_env, cwd=tmp_path)
         assert done.returncode == 1, done.stdout + done.stderr
         data = json.loads(done.stdout)

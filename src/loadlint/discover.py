@@ -60,7 +60,7 @@ class PathPatterns:
 
     def relative(self, path: str) -> str | None:
         """`path` (absolute) relative to the base with `/` separators; None when it lies outside."""
-        if path == self.base or not _within(path, self.base):
+        if path == self.base or not within(path, self.base):
             return None
         return _relative(path, self.base)
 
@@ -117,7 +117,7 @@ def python_files(
         is_dir = os.path.isdir(absolute)
         # Outside the config's folder, the patterns are relative to the folder given (or the file's).
         outside = absolute if is_dir else os.path.dirname(absolute)
-        skip = _Skip(exclude if _within(absolute, exclude.base) else replace(exclude, base=outside), options, tracked)
+        skip = _Skip(exclude if within(absolute, exclude.base) else replace(exclude, base=outside), options, tracked)
         ignored = False  # a gitignored folder walked for its tracked files only
         if options.force_exclude:
             inside = skip.forced(absolute, is_dir)
@@ -169,7 +169,7 @@ def _walk(given: str, absolute: str, skip: _Skip, ignored: bool, report: Callabl
                 yield os.path.join(root, name) if root != "." else name
 
 
-def _within(path: str, folder: str) -> bool:
+def within(path: str, folder: str) -> bool:
     """Whether absolute `path` is `folder` or lies below it."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -326,7 +326,7 @@ class _Skip:
             parent = str(entry.parent)
             if parent == top:
                 scope = _Scope(self.layers_down_to(top, top), repository)
-            elif _within(parent, top):
+            elif within(parent, top):
                 scope = self.entering(parent, scope)
             inside = self.verdict(str(entry), is_dir or entry != Path(path), scope)
             if inside is None:

@@ -54,22 +54,22 @@ def extract_paths(
         if file is not None and file.report.error:
             errors.append(file.report.error)
     named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
-    helpers = _helpers_called_from(files, named, discovery, extractor)
-    link_parameters(files + helpers, str(discovery.root or os.getcwd()), extractor)
+    root = str(discovery.root or os.getcwd())
+    helpers = _helpers_called_from(files, named, root, extractor)
+    link_parameters(files + helpers, root, extractor)
     return Extraction(files=files + _reached_from(helpers, named), errors=errors)
 
 
 def _helpers_called_from(
     files: list[SourceFile],
     named: set[str],
-    discovery: DiscoveryOptions,
+    root: str,
     extractor: Extractor,
 ) -> list[SourceFile]:
     """The project modules that files named on the command line import, when they are not checked
     themselves and hold a load whose id is a parameter: a pre-commit run names only the changed file,
     and the wrong class may sit in the helper it calls."""
     checked = {os.path.abspath(file.path) for file in files}
-    root = str(discovery.root or os.getcwd())
     roots = (root, os.path.join(root, "src"))
     wanted: dict[str, None] = {}
     for file in files:

@@ -8,6 +8,7 @@ import os
 import re
 from collections.abc import Iterator
 
+from loadlint.discover import within
 from loadlint.engine.reading import Extractor, SourceFile, read_quietly
 from loadlint.extract.project import MAX_DEPTH, called_as, is_test, link, passed_on, wanted_names
 from loadlint.facts import CallRecord, Known, Span, Unknown
@@ -90,6 +91,8 @@ def _conftest_fixtures(files: list[SourceFile], root: str, extractor: Extractor)
         for site in file.report.sites
         if site.origin is not None and site.origin.caller is None and is_test(site.origin.function)
     }
+    if not tests:
+        return []
     from loadlint.extract.passes import extract_fixtures  # libcst, only when a test's load takes a fixture
 
     names = frozenset(origin.param for _, origin in tests)
@@ -119,6 +122,6 @@ def _conftests_above(path: str, root: str) -> Iterator[str]:
         if os.path.isfile(candidate):
             yield shown(candidate)
         parent = os.path.dirname(folder)
-        if folder == top or parent == folder or not (parent + os.sep).startswith(top.rstrip(os.sep) + os.sep):
+        if folder == top or parent == folder or not within(parent, top):
             return
         folder = parent

@@ -95,7 +95,8 @@ class Extractor:
         for item in pending:
             (heavy if passes_byte_prefilter(item.data, item.libraries) else light).append(item)
         self.callers_of = _helper_names(heavy, [file for file in done if file is not None])
-        light_reports = [(FileReport(item.path), may_name_own_code(item.data)) for item in light]  # gated out
+        gated_out = [FileReport(item.path) for item in light]  # what extract_file gives them, without the call
+        light_reports = [(report, _needs_bytes(report, item.data)) for report, item in zip(gated_out, light)]
         for item, (report, keep) in [*zip(light, light_reports), *zip(heavy, self._extract_all(heavy))]:
             if self.cache is not None and item.stat is not None and report.error is None:
                 self.cache.store(item.path, item.stat, item.data, _key(item.libraries), Cached(report, keep))
@@ -106,9 +107,9 @@ class Extractor:
         """The file's cached extraction, or its bytes to extract (a file that cannot be read: its error)."""
         libraries = self.libraries_for(path)
         try:
-            stat = os.stat(path) if self.cache is not None else None
-            cached, data = (None, None)
-            if self.cache is not None and stat is not None:
+            cached, data, stat = None, None, None
+            if self.cache is not None:
+                stat = os.stat(path)
                 cached, data = self.cache.lookup(path, stat, _key(libraries), lambda: read_source(path))
             if cached is not None:
                 if cached.keep and data is None:
@@ -146,7 +147,7 @@ class Extractor:
             return FileReport(path, error=str(exc)), False
         except BudgetSpent:
             return FileReport(path, error=f"{budget.report(path)}: its calls are not checked"), False
-        return report, report.error is None and bool(report.sites or report.uses or may_name_own_code(data))
+        return report, _needs_bytes(report, data)
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,11 @@ def _helper_names(heavy: list[_Pending], cached: list[SourceFile]) -> frozenset[
 def _extract_in_worker(item: _Pending) -> tuple[FileReport, bool]:
     assert _WORKER_EXTRACTOR is not None
     return _WORKER_EXTRACTOR._extract(item)
+
+
+def _needs_bytes(report: FileReport, data: bytes) -> bool:
+    """Whether a later step reads the file again: it has calls to fix, uses, or suppression comments."""
+    return report.error is None and bool(report.sites or report.uses or may_name_own_code(data))
 
 
 def _key(libraries: frozenset[str]) -> str:

@@ -67,8 +67,7 @@ def _from_hub(
         return _adapter(ref, info, sha, endpoint, token, timeout, deadline)
     layout = repo_layout(files) if files is not None else None
     if layout is not None:  # the Hub lists the files: no config.json, and no adapter either
-        tags = tuple(tag for tag in info.tags or () if isinstance(tag, str))
-        return ModelFacts(ref, "hub", None, sha=sha, gated=bool(info.gated), tags=tags, layout=layout[0],
+        return ModelFacts(ref, "hub", None, sha=sha, gated=bool(info.gated), tags=_tags(info), layout=layout[0],
                           layout_files=layout[1])
     hub_config = info.config if isinstance(info.config, dict) else {}
     config = normalize_config(hub_config, full=False)
@@ -94,7 +93,7 @@ def _from_hub(
         pipeline_tag=info.pipeline_tag if isinstance(info.pipeline_tag, str) else None,
         auto_model=auto_model if isinstance(auto_model, str) else None,
         gated=bool(info.gated),
-        tags=tuple(tag for tag in info.tags or () if isinstance(tag, str)),
+        tags=_tags(info),
         has_chat_template=_has_chat_template(files, hub_config.get("tokenizer_config")),
         vocab_size=vocab_size,
         tokenizer=_hub_tokenizer(ref, sha, files, endpoint, token, timeout, deadline) if tokenizer else None,
@@ -106,15 +105,26 @@ def _adapter(
     ref: ModelRef, info: ModelInfo, sha: str | None, endpoint: str, token: str | None, timeout: float, deadline: float
 ) -> ModelFacts | Unresolved:
     """A PEFT adapter's own facts, from its adapter_config.json (one GET); its base is resolved next."""
-    from huggingface_hub import hf_hub_url
-
-    url = hf_hub_url(ref.model_id, ADAPTER_CONFIG_NAME, revision=sha or ref.revision, endpoint=endpoint)
     try:
-        data = get_json(url, None, token, timeout, deadline)
+        data = _repo_json(ref, ADAPTER_CONFIG_NAME, sha, endpoint, token, timeout, deadline)
     except Exception as exc:  # noqa: BLE001 - every failure becomes an Unresolved
         return unresolved(ref, exc, endpoint, token, step=ADAPTER_CONFIG_NAME)
-    tags = tuple(tag for tag in info.tags or () if isinstance(tag, str))
-    return adapter_model_facts(ref, "hub", adapter_facts(data), sha=sha, gated=bool(info.gated), tags=tags)
+    return adapter_model_facts(ref, "hub", adapter_facts(data), sha=sha, gated=bool(info.gated), tags=_tags(info))
+
+
+def _tags(info: ModelInfo) -> tuple[str, ...]:
+    return tuple(tag for tag in info.tags or () if isinstance(tag, str))
+
+
+def _repo_json(
+    ref: ModelRef, name: str, sha: str | None, endpoint: str, token: str | None, timeout: float, deadline: float
+) -> object:
+    """One JSON file of the repo at the resolved commit, with one GET through `get_json`'s limits; it is
+    not written to the HF cache, where it would answer later runs before the Hub does, with fewer facts."""
+    from huggingface_hub import hf_hub_url
+
+    url = hf_hub_url(ref.model_id, name, revision=sha or ref.revision, endpoint=endpoint)
+    return get_json(url, None, token, timeout, deadline)
 
 
 def _listed_files(siblings: object) -> frozenset[str] | None:
@@ -147,11 +157,8 @@ def _hub_tokenizer(
         return None
     if TOKENIZER_CONFIG_NAME not in files:
         return NO_TOKENIZER_CONFIG
-    from huggingface_hub import hf_hub_url
-
-    url = hf_hub_url(ref.model_id, TOKENIZER_CONFIG_NAME, revision=sha or ref.revision, endpoint=endpoint)
     try:
-        data = get_json(url, None, token, timeout, deadline)
+        data = _repo_json(ref, TOKENIZER_CONFIG_NAME, sha, endpoint, token, timeout, deadline)
     except Exception:  # noqa: BLE001 - the tokenizer facts are optional: a failure leaves them unknown
         return None
     return tokenizer_facts(data) if isinstance(data, dict) else None
@@ -160,16 +167,9 @@ def _hub_tokenizer(
 def _read_vocab_size(
     ref: ModelRef, sha: str | None, endpoint: str, token: str | None, timeout: float, deadline: float
 ) -> int | None:
-    """config.json's `vocab_size` (model_info's `config` lacks it), with one GET; None on any failure.
-
-    The file is not written to the HF cache: a cached config.json would answer later runs before the
-    Hub does, with fewer facts (no pipeline_tag, tags or chat template).
-    """
-    from huggingface_hub import hf_hub_url
-
-    url = hf_hub_url(ref.model_id, CONFIG_NAME, revision=sha or ref.revision, endpoint=endpoint)
+    """config.json's `vocab_size` (model_info's `config` lacks it), with one GET; None on any failure."""
     try:
-        data = get_json(url, None, token, timeout, deadline)
+        data = _repo_json(ref, CONFIG_NAME, sha, endpoint, token, timeout, deadline)
     except Exception:  # noqa: BLE001 - vocab_size is optional: a failure leaves it unknown
         return None
     return normalize_config(data, full=True).vocab_size if isinstance(data, dict) else None
