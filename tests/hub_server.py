@@ -324,6 +324,7 @@ class _Repo:
             "cardData",
             "widgetData",
             "safetensors",
+            "gguf",
         ):
             if m.get(key) is not None:
                 data[key] = m[key]

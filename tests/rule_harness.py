@@ -7,8 +7,9 @@ import textwrap
 from collections.abc import Mapping
 
 from loadlint.engine import loader_predicate
+from loadlint.engine.judging import check_site
 from loadlint.extract import extract_file
-from loadlint.facts import ModelFacts, ModelRef
+from loadlint.facts import ModelFacts, ModelRef, repo_facts
 from loadlint.findings import Finding
 from loadlint.fixes import apply_edits
 from loadlint.materialize import materialize
@@ -33,7 +34,7 @@ def run_rule(rule: Rule, source: str, models: Mapping[str, ModelFacts] = EXAMPLE
     source = textwrap.dedent(source)
     report = extract_file("t.py", source.encode(), loader_predicate(TABLES))
     resolved = example_models(source, models)
-    found = [finding for site in report.sites for finding in rule.check(site, resolved.get(site.ref), TABLES)]
+    found = [finding for site in report.sites for finding in check_site(site, repo_facts(site, resolved), TABLES, [rule])]
     return found + [finding for use in report.uses for finding in rule.check_use(use, resolved, TABLES)]
 
 

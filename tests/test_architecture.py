@@ -50,3 +50,13 @@ def test_huggingface_hub_is_imported_lazily(path: Path) -> None:
     tree = ast.parse(path.read_text())
     top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
     assert not any("huggingface_hub" in ast.unparse(node) for node in top_level)
+
+
+def test_nbformat_is_imported_only_by_the_notebook_package_and_lazily() -> None:
+    """nbformat costs ~0.1 s to import: only a run that meets a notebook pays it."""
+    for path in MODULES:
+        tree = ast.parse(path.read_text())
+        top_level = [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+        assert not any("nbformat" in line for line in top_level), relative(path)
+        if "nbformat" in {name.split(".")[0] for name in imported(path)}:
+            assert relative(path).startswith("notebook/"), relative(path)

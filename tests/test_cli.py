@@ -53,12 +53,13 @@ def test_json_contract(tmp_path: Path, env: dict[str, str]) -> None:
         "model_id": "openai-community/gpt2", "revision": None, "model_type": "gpt2",
         "auto_class": "AutoModelForSeq2SeqLM", "suggestion": "use `AutoModelForCausalLM`", "runtime": None,
         "trace": [],  # a constant at the call: no path to show
+        "cell": None,  # a notebook's findings give their cell
         "fix": {
             "title": "Use `AutoModelForCausalLM`",
             "applicability": "safe",
             "edits": [  # the import loses the now-unused name, the call gets the new one
-                {"line": 1, "column": 26, "end_line": 1, "end_column": 69, "content": "AutoModelForCausalLM"},
-                {"line": 2, "column": 9, "end_line": 2, "end_column": 30, "content": "AutoModelForCausalLM"},
+                {"line": 1, "column": 26, "end_line": 1, "end_column": 69, "content": "AutoModelForCausalLM", "cell": None},
+                {"line": 2, "column": 9, "end_line": 2, "end_column": 30, "content": "AutoModelForCausalLM", "cell": None},
             ],
         },
     }

@@ -22,7 +22,7 @@ from loadlint.config import (
     parse_duration,
     settings_for_run,
 )
-from loadlint.discover import DEFAULT_EXCLUDE, python_files
+from loadlint.discover import DEFAULT_EXCLUDE, checked_files
 from loadlint.rules import ALL_RULES, Rule
 
 
@@ -165,7 +165,7 @@ def test_loadlint_toml_is_the_table_itself(tmp_path: Path) -> None:
         ("timeout = 0", "'timeout' must be a positive number of seconds, got 0"),
         ("timeout = true", "'timeout' must be a positive number of seconds, got True"),
         ('timeout = "10"', "'timeout' must be a positive number of seconds, got '10'"),
-        ('output-format = "xml"', "'output-format' must be one of text, concise, json, sarif, github, junit, got 'x"),
+        ('output-format = "xml"', "'output-format' must be one of text, concise, json, sarif, github, gitlab, junit, got 'x"),
     ],
 )
 def test_each_bad_value_names_the_file_and_the_key(tmp_path: Path, body: str, message: str) -> None:
@@ -385,10 +385,10 @@ def test_discovery_follows_the_run_wide_config(tmp_path: Path) -> None:
     run = settings_for_run(["."])
     assert run.discovery.root == tmp_path
     assert run.discovery.exclude == ("gen/", "/scratch.py")
-    assert list(python_files(["."], run.discovery)) == ["app.py", "./build/y.py", "./pkg/scratch.py"]
+    assert list(checked_files(["."], run.discovery)) == ["app.py", "./build/y.py", "./pkg/scratch.py"]
     forced = settings_for_run(["scratch.py"], overrides=CliOverrides(force_exclude=True))
     assert forced.discovery.force_exclude
-    assert list(python_files(["scratch.py", "app.py"], forced.discovery)) == ["app.py"]
+    assert list(checked_files(["scratch.py", "app.py"], forced.discovery)) == ["app.py"]
 
 
 def test_extend_exclude_keeps_the_defaults(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from loadlint import discover
-from loadlint.discover import DEFAULT_EXCLUDE, SKIPPED_DIRS, DiscoveryOptions, PathError, python_files
+from loadlint.discover import DEFAULT_EXCLUDE, SKIPPED_DIRS, DiscoveryOptions, PathError, checked_files
 
 needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -28,11 +28,11 @@ def tree(root: Path, *files: str, **texts: str) -> Path:
 
 
 def found(root: Path, paths: tuple[str, ...] = (".",), **options: object) -> list[str]:
-    """python_files run from `root`, its answers relative to `root` with `/` separators."""
+    """checked_files run from `root`, its answers relative to `root` with `/` separators."""
     cwd = os.getcwd()
     os.chdir(root)
     try:
-        files = python_files(paths, DiscoveryOptions(root=root, **options))  # type: ignore[arg-type]
+        files = checked_files(paths, DiscoveryOptions(root=root, **options))  # type: ignore[arg-type]
         return [os.path.relpath(path).replace(os.sep, "/") for path in files]
     finally:
         os.chdir(cwd)
@@ -65,7 +65,7 @@ def test_exclude_patterns_are_relative_to_the_config_folder(tmp_path: Path) -> N
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        files = list(python_files(["project"], DiscoveryOptions(exclude=("/legacy",), root=tmp_path / "project")))
+        files = list(checked_files(["project"], DiscoveryOptions(exclude=("/legacy",), root=tmp_path / "project")))
     finally:
         os.chdir(cwd)
     assert files == [os.path.join("project", "src", "legacy", "b.py")]
@@ -74,7 +74,7 @@ def test_exclude_patterns_are_relative_to_the_config_folder(tmp_path: Path) -> N
 def test_folders_outside_the_config_folder_still_skip_the_defaults(tmp_path: Path) -> None:
     tree(tmp_path, "elsewhere/venv/x.py", "elsewhere/ok.py")
     options = DiscoveryOptions(root=tmp_path / "config-home")
-    assert list(python_files([str(tmp_path / "elsewhere")], options)) == [str(tmp_path / "elsewhere" / "ok.py")]
+    assert list(checked_files([str(tmp_path / "elsewhere")], options)) == [str(tmp_path / "elsewhere" / "ok.py")]
 
 
 def test_gitignore_negation_and_directory_patterns(tmp_path: Path) -> None:
@@ -175,7 +175,7 @@ def test_a_missing_path_is_an_error(tmp_path: Path) -> None:
 
 def test_paths_are_yielded_as_given(tmp_path: Path) -> None:
     tree(tmp_path, "pkg/a.py")
-    assert list(python_files([str(tmp_path / "pkg")])) == [str(tmp_path / "pkg" / "a.py")]
+    assert list(checked_files([str(tmp_path / "pkg")])) == [str(tmp_path / "pkg" / "a.py")]
 
 
 def git(root: Path, *args: str) -> str:

@@ -27,6 +27,7 @@ from loadlint.fixes import Edit, Fix
 from loadlint.report import FORMATS
 from loadlint.report.concise import render_concise
 from loadlint.report.github import render_github
+from loadlint.report.gitlab import render_gitlab
 from loadlint.report.junit import render_junit
 from loadlint.report.sarif import FINGERPRINT_KEY, render_sarif
 from loadlint.report.text import render_text
@@ -106,7 +107,7 @@ def clean_result() -> CheckResult:
 
 
 def test_every_format_is_registered_and_ends_its_output_with_a_newline() -> None:
-    assert list(FORMATS) == ["text", "concise", "json", "sarif", "github", "junit"]
+    assert list(FORMATS) == ["text", "concise", "json", "sarif", "github", "gitlab", "junit"]
     for name, render in FORMATS.items():
         assert render(full_result()).endswith("\n")
         clean = render(clean_result())
@@ -388,6 +389,86 @@ def test_github_error_without_a_file() -> None:
 
 def test_github_clean_run_prints_nothing() -> None:
     assert render_github(clean_result()) == ""
+
+
+# --- GitLab ----------------------------------------------------------------------------------------------------------
+
+# What GitLab reads of a Code Quality report (docs.gitlab.com, ci/testing/code_quality, "Code Quality report
+# format"): an array of issues, each with these fields; `severity` one of the five names.
+GITLAB_ISSUE_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["description", "check_name", "fingerprint", "severity", "location"],
+        "properties": {
+            "description": {"type": "string", "minLength": 1},
+            "check_name": {"type": "string", "minLength": 1},
+            "fingerprint": {"type": "string", "minLength": 1},
+            "severity": {"enum": ["info", "minor", "major", "critical", "blocker"]},
+            "location": {
+                "type": "object",
+                "required": ["path", "lines"],
+                "properties": {
+                    "path": {"type": "string", "minLength": 1, "not": {"pattern": "^\\./"}},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}, "end": {"type": "integer"}},
+                    },
+                },
+            },
+        },
+    },
+}
+
+
+def gitlab_issues(result: CheckResult) -> list[dict]:
+    issues = json.loads(render_gitlab(result))
+    jsonschema.validate(issues, GITLAB_ISSUE_SCHEMA)
+    return issues
+
+
+def test_gitlab_code_quality_issues(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI_PROJECT_DIR", raising=False)
+    issues = gitlab_issues(full_result())
+    shape = [(i["check_name"], i["severity"], i["location"]["path"], i["location"]["lines"]) for i in issues]
+    assert shape == [
+        ("LL001", "major", "app.py", {"begin": 2, "end": 2}),
+        ("LL002", "major", "app.py", {"begin": 5, "end": 7}),
+        ("LL003", "minor", "data,v2/run me.py", {"begin": 3, "end": 3}),
+        ("file-error", "major", "broken.py", {"begin": 3, "end": 3}),
+        ("file-error", "major", "latin.py", {"begin": 1, "end": 1}),
+        ("unresolved", "info", "app.py", {"begin": 9, "end": 9}),
+        ("unresolved", "info", "data,v2/run me.py", {"begin": 4, "end": 4}),
+    ]
+    assert issues[0]["description"] == "LL001: `AutoModelForSeq2SeqLM` cannot load `openai-community/gpt2`"
+    assert issues[3]["description"] == "file-error: syntax error: invalid syntax"
+    assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+    assert gitlab_issues(clean_result()) == []
+
+
+def test_gitlab_fingerprints_are_sarifs_and_survive_moves() -> None:
+    def fingerprints(*findings: Finding, errors: tuple[str, ...] = ()) -> list[str]:
+        result = full_result(findings=list(findings), unresolved=[], errors=list(errors))
+        return [issue["fingerprint"] for issue in gitlab_issues(result)]
+
+    sarif = json.loads(render_sarif(full_result()))["runs"][0]["results"]
+    assert fingerprints(SAFE, UNSAFE, ODD) == [result["partialFingerprints"][FINGERPRINT_KEY] for result in sarif]
+    assert fingerprints(replace(SAFE, span=Span(40, 1, 40, 63))) == fingerprints(SAFE)
+    assert len(set(fingerprints(SAFE, SAFE))) == 2
+    moved_error = fingerprints(errors=("broken.py:9:1: syntax error: x",))
+    assert fingerprints(errors=("broken.py:3:5: syntax error: x",)) == moved_error
+
+
+def test_gitlab_paths_from_the_project_root_and_notebook_cells(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path))
+    in_cell = replace(SAFE, path=str(tmp_path / "nb" / "demo.ipynb"), cell=3)
+    (issue,) = gitlab_issues(full_result(findings=[in_cell], unresolved=[], errors=[]))
+    assert issue["location"] == {"path": "nb/demo.ipynb", "lines": {"begin": 1, "end": 1}}
+    assert issue["description"].startswith("LL001: cell 3, line 2: ")
+    monkeypatch.delenv("CI_PROJECT_DIR")
+    (issue,) = gitlab_issues(full_result(findings=[replace(SAFE, path="./src/app.py")], unresolved=[], errors=[]))
+    assert issue["location"]["path"] == "src/app.py"
 
 
 # --- JUnit -----------------------------------------------------------------------------------------------------------

@@ -244,7 +244,7 @@ def crash_on(path_part: str) -> Callable:
     return check
 
 
-@pytest.mark.parametrize("output_format", ["text", "concise", "json", "sarif", "github", "junit"])
+@pytest.mark.parametrize("output_format", ["text", "concise", "json", "sarif", "github", "gitlab", "junit"])
 def test_an_internal_error_costs_one_file_in_every_format(
     project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], output_format: str
 ) -> None:

@@ -231,7 +231,13 @@ def _copy_package(destination: Path) -> Path:
         "__init__.py",
         "modeling_utils.py",
         "pipelines/__init__.py",
+        "integrations/ggml.py",
         *(path.relative_to(INSTALLED).as_posix() for path in (INSTALLED / "models" / "auto").glob("*.py")),
+        *(
+            path.relative_to(INSTALLED).as_posix()
+            for pattern in ("*/modeling_*.py", "*/configuration_*.py")
+            for path in (INSTALLED / "models").glob(pattern)
+        ),
     ):
         (package / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(INSTALLED / relative, package / relative)

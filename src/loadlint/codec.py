@@ -18,6 +18,8 @@ from loadlint.facts import (
     CallRecord,
     CallSite,
     FileReport,
+    FromCommandLine,
+    FromConfig,
     FromParameter,
     Keyword,
     Known,
@@ -27,7 +29,10 @@ from loadlint.facts import (
     UseSite,
 )
 
-_RECORD_TYPES = (Argument, CallRecord, CallSite, FileReport, FromParameter, Keyword, Known, Span, TraceStep, Unknown)
+_RECORD_TYPES = (
+    Argument, CallRecord, CallSite, FileReport, FromCommandLine, FromConfig, FromParameter, Keyword, Known, Span,
+    TraceStep, Unknown,
+)
 RECORDS: dict[str, type] = {cls.__name__: cls for cls in (*_RECORD_TYPES, UseSite)}
 
 

@@ -19,7 +19,7 @@ Wiring (cli.py / engine.py):
 
     run = settings_for_run(paths, config_file, CliOverrides(select=select, ignore=ignore))
     settings = run.settings.overridden_by(RunSettings(offline=offline or None, timeout=timeout))
-    files = list(python_files(paths, run.discovery))
+    files = list(checked_files(paths, run.discovery))
     codes = run.codes_for(path)  # per file; may raise ConfigError for an invalid nested config
     rules = [rule for rule in ALL_RULES if rule.code in codes]
 
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadlint.discover import DEFAULT_EXCLUDE, DiscoveryOptions, PathPatterns
+from loadlint.discover import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, LANGUAGES, DiscoveryOptions, PathPatterns
 from loadlint.limits import parse_size
 from loadlint.report import FORMATS
 from loadlint.rules import ALL_RULES, Rule
@@ -91,6 +91,10 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, selectors), in file order
     exclude: tuple[str, ...] | None = None  # None: DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] | None = None  # None: DEFAULT_INCLUDE
+    extend_include: tuple[str, ...] = ()
+    extension: tuple[tuple[str, str], ...] = ()  # (suffix, language), as `--extension` takes them
+    recipes: tuple[str, ...] = ()  # YAML training recipes to check (opt-in): glob patterns
     settings: RunSettings = RunSettings()
 
     @property
@@ -107,6 +111,7 @@ class CliOverrides:
     extend_select: Sequence[str] = ()
     ignore: Sequence[str] = ()
     force_exclude: bool = False
+    extension: Sequence[str] = ()  # `--extension ipy:ipynb`, as Ruff's
 
 
 def find_config(start: Path) -> Path | None:
@@ -206,6 +211,22 @@ def _strings(value: object, what: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _extensions(value: object, _folder: Path) -> tuple[tuple[str, str], ...]:
+    """`extension = { ipy = "ipynb" }`: a table from file suffix to language."""
+    if not isinstance(value, dict):
+        raise ValueError(f"must be a table from file suffix to language, got {_shown(value)}")
+    return tuple(extension_mapping(f"{suffix}:{language}") for suffix, language in value.items())
+
+
+def extension_mapping(text: str) -> tuple[str, str]:
+    """`ipy:ipynb` as (`ipy`, `ipynb`); ValueError naming the languages for anything else."""
+    suffix, _, language = text.partition(":")
+    suffix = suffix.strip().lstrip(".")
+    if not suffix or language.strip() not in LANGUAGES:
+        raise ValueError(f"must map a file suffix to one of {', '.join(LANGUAGES)} (such as 'ipy:ipynb'), got {text!r}")
+    return suffix, language.strip()
+
+
 def _selectors(value: object, _folder: Path) -> tuple[str, ...]:
     selectors = _strings(value, "rule codes, prefixes or names")
     for selector in selectors:
@@ -294,6 +315,10 @@ _KEYS: dict[str, Callable[[object, Path], Any]] = {
     "per-file-ignores": _per_file_ignores,
     "exclude": _patterns,
     "extend-exclude": _patterns,
+    "include": _patterns,
+    "extend-include": _patterns,
+    "extension": _extensions,
+    "recipes": _patterns,
     "offline": _boolean,
     "lockfile": _path,
     "cache-ttl": _duration,
@@ -399,10 +424,16 @@ def settings_for_run(
     else:
         config = finder.nearest(_folder_of(Path(paths[0] if paths else ".")))
     exclude = DEFAULT_EXCLUDE if config.exclude is None else config.exclude
+    include = DEFAULT_INCLUDE if config.include is None else config.include
+    try:
+        extension = (*config.extension, *(extension_mapping(item) for item in _split(overrides.extension)))
+    except ValueError as exc:
+        raise ConfigError(f"--extension {exc}") from None
     run = RunConfig(
         config=config,
         discovery=DiscoveryOptions(
-            exclude=(*exclude, *config.extend_exclude), root=config.folder, force_exclude=overrides.force_exclude
+            exclude=(*exclude, *config.extend_exclude), root=config.folder, force_exclude=overrides.force_exclude,
+            include=(*include, *config.extend_include), extension=extension, recipes=config.recipes,
         ),
         overrides=overrides,
         fixed=config_file is not None,

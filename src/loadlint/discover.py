@@ -1,4 +1,4 @@
-"""Turn the paths given on the command line into the Python files to check.
+"""Turn the paths given on the command line into the files to check: Python sources and notebooks.
 
 Folders are walked in sorted order.  An entry found while walking is skipped when an `exclude` pattern
 or a `.gitignore` matches it; both use gitignore semantics (negation, anchored and folder patterns),
@@ -20,6 +20,7 @@ pre-commit hook needs, since it names every staged file.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,7 +29,10 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
-PYTHON_SUFFIXES = (".py", ".pyi")
+# The files a walk checks, as Ruff's `include` default: Python sources, stubs and Jupyter notebooks.
+DEFAULT_INCLUDE: tuple[str, ...] = ("*.py", "*.pyi", "*.ipynb")
+LANGUAGES = ("python", "pyi", "ipynb")  # what `extension` may map a file suffix to, as Ruff's
+RECIPE_SUFFIXES = ("yml", "yaml")  # YAML files: read as training recipes, where `recipes` asks for them
 # Folders that hold environments, caches or build output rather than the project's own code.
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", ".eggs", "node_modules",
@@ -91,9 +95,35 @@ class DiscoveryOptions:
     root: Path | None = None  # the folder `exclude` is relative to (the config's); None: the working directory
     respect_gitignore: bool = True
     force_exclude: bool = False  # apply `exclude` and `.gitignore` to the paths named on the command line too
+    include: tuple[str, ...] = DEFAULT_INCLUDE  # gitignore-style patterns of the files a walk checks
+    extension: tuple[tuple[str, str], ...] = ()  # (suffix without the dot, language): also walked
+    recipes: tuple[str, ...] = ()  # gitignore-style patterns of the YAML training recipes a walk checks
+
+    def included(self, path: str) -> bool:
+        """Whether a file met while walking is checked: `include` matches it, `extension` maps its
+        suffix, or it is a YAML file that `recipes` matches."""
+        suffix = os.path.splitext(path)[1][1:]
+        base = str(self.root or os.getcwd())
+        if suffix in RECIPE_SUFFIXES:
+            return bool(self.recipes) and _patterns(self.recipes, base).matches(path)
+        return any(suffix == mapped for mapped, _ in self.extension) or _patterns(self.include, base).matches(path)
+
+    def language_of(self, path: str) -> str:
+        """`python`, `pyi`, `ipynb` or (a YAML file, read as a training recipe) `recipe`: what
+        `extension` maps the file's suffix to, else what the suffix says."""
+        suffix = os.path.splitext(path)[1][1:]
+        mapped = dict(self.extension)
+        if suffix in mapped:
+            return mapped[suffix]
+        return {"ipynb": "ipynb", "pyi": "pyi", **dict.fromkeys(RECIPE_SUFFIXES, "recipe")}.get(suffix, "python")
 
 
-def python_files(
+@functools.lru_cache(maxsize=16)
+def _patterns(patterns: tuple[str, ...], base: str) -> PathPatterns:
+    return PathPatterns.parse(base, patterns)
+
+
+def checked_files(
     paths: Sequence[str],
     options: DiscoveryOptions = DiscoveryOptions(),
     on_error: Callable[[str], None] | None = None,
@@ -165,7 +195,8 @@ def _walk(given: str, absolute: str, skip: _Skip, ignored: bool, report: Callabl
                 kept.append(name)
         dirs[:] = kept
         for name in sorted(files):
-            if name.endswith(PYTHON_SUFFIXES) and skip.verdict(os.path.join(folder, name), False, scope) is not None:
+            path = os.path.join(folder, name)
+            if skip.options.included(path) and skip.verdict(path, False, scope) is not None:
                 yield os.path.join(root, name) if root != "." else name
 
 

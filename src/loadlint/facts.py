@@ -7,10 +7,13 @@ every stage (and a worker process) can share these types without pulling in heav
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
+
+from loadlint.gguf import gguf_model_types
 
 # Why an id could not be turned into facts. Each unresolved id carries exactly one of these.
 UnresolvedReason = Literal[
@@ -20,6 +23,7 @@ UnresolvedReason = Literal[
     "offline-not-cached",  # offline mode and nothing cached for it
     "network",  # the Hub could not be reached, timed out or answered with a server error
     "invalid-config",  # config.json exists but is not usable (bad JSON, no model_type)
+    "gguf-unknown",  # a `gguf_file=` load whose file's architecture is not known (the Hub gave none)
 ]
 UNRESOLVED_REASONS: tuple[str, ...] = UnresolvedReason.__args__  # type: ignore[attr-defined]
 
@@ -60,12 +64,19 @@ class TraceStep:
     line: int
     column: int
     note: str
+    cell: int | None = None  # in a notebook: the cell `line` is in
 
     def to_json(self) -> dict:
-        return {"path": self.path, "line": self.line, "column": self.column, "note": self.note}
+        return {"path": self.path, "line": self.line, "column": self.column, "note": self.note, "cell": self.cell}
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.note}"
+        return f"{located(self.path, self.cell, self.line, self.column)}: {self.note}"
+
+
+def located(path: str, cell: int | None, line: int, column: int | None = None) -> str:
+    """`path:line[:col]`, with `cell N:` before the line in a notebook, as Ruff writes positions."""
+    where = f"{path}:cell {cell}:{line}" if cell is not None else f"{path}:{line}"
+    return where if column is None else f"{where}:{column}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +118,40 @@ class FromParameter:
     template: str | None = None
 
 
-Alternative = Known | Unknown | FromParameter
+@dataclass(frozen=True, slots=True)
+class FromConfig:
+    """A value the code reads from a config file, resolved once every file is read (`extract.external`),
+    so that a record never holds a config file's contents.  `path` is the file as the code names it;
+    `anchored`: relative to the reading script's folder (`Path(__file__).parent / ...`), else to the
+    working directory.  `keys` lead to the value; `reader` is "yaml", "json", "toml" or "hydra" (a
+    primary config with its defaults list).  `fallback` holds the values when the key is absent (a
+    dataclass field's default; None: an absent key raises at run time)."""
+
+    script: str
+    path: str
+    anchored: bool
+    keys: tuple[str | int, ...]
+    reader: str
+    fallback: tuple[Known | Unknown, ...] | None = None
+    trace: tuple[TraceStep, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FromCommandLine:
+    """A value given to a script's command-line option (any of `flags`), resolved once every file is
+    read from the project's invocations of `script` (`extract.external`).  `default` holds the
+    values when an invocation omits it (None: the option is required); `recipe_key` is the dataclass
+    field a recipe file given to the script (`train.py recipe.yaml`, `--config recipe.yaml`) sets."""
+
+    script: str
+    flags: tuple[str, ...]
+    default: tuple[Known | Unknown, ...] | None
+    detail: str
+    trace: tuple[TraceStep, ...] = ()
+    recipe_key: str | None = None
+
+
+Alternative = Known | Unknown | FromParameter | FromConfig | FromCommandLine
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +208,16 @@ class CallSite:
     dynamic_kind: DynamicKind | None = None
     dynamic_detail: str | None = None
     origin: FromParameter | None = None
+    external: FromConfig | FromCommandLine | None = None  # a value outside the Python files, not read yet
 
     def keyword(self, name: str) -> Keyword | None:
         return next((k for k in self.keywords if k.name == name), None)
+
+    @property
+    def loads_gguf(self) -> bool:
+        """`gguf_file=` is passed: transformers reads the config from that GGUF file, not config.json."""
+        found = self.keyword("gguf_file")
+        return found is not None and not (found.is_constant and found.value is None)
 
     @property
     def loads_model(self) -> bool:
@@ -180,7 +231,7 @@ class CallSite:
         return ModelRef(self.model_id, self.revision)
 
 
-UseKind = Literal["generate", "chat_template", "call"]
+UseKind = Literal["generate", "chat_template", "call", "adapter"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +256,9 @@ class Argument:
 @dataclass(frozen=True, slots=True)
 class UseSite:
     """A call on something a load returned: `model.generate(...)` ("generate"),
-    `tokenizer.apply_chat_template(...)` ("chat_template"), `tokenizer(...)` or `pipe(...)` ("call").
+    `tokenizer.apply_chat_template(...)` ("chat_template"), `tokenizer(...)` or `pipe(...)` ("call"), and
+    `PeftModel.from_pretrained(model, "adapter")` ("adapter": the base model given to peft, whose
+    arguments hold the adapter's id).
 
     `receiver` is the load whose result the object is, followed through names bound once and
     `self.x` set once in `__init__`; None when it cannot be followed.  `receiver_attributes` are the
@@ -299,6 +352,9 @@ class ModelFacts:
     processor_files: tuple[str, ...] | None = None
     # The weight formats the repo holds ("safetensors", "pytorch", "tf", "flax"); None when unknown.
     weight_formats: tuple[str, ...] | None = None
+    # The `general.architecture` of the repo's GGUF files, as the Hub reports it (model_info's `gguf`);
+    # None when the repo has none or it is unknown.  A `gguf_file=` load is judged on it (`gguf_view`).
+    gguf_architecture: str | None = None
 
     @property
     def auto_map_classes(self) -> frozenset[str]:
@@ -330,6 +386,44 @@ class FileReport:
     calls: list[CallRecord] = field(default_factory=list)
 
 
+def load_outcome(
+    load: CallSite, models: Mapping[ModelRef, ModelFacts | Unresolved]
+) -> ModelFacts | Unresolved | None:
+    """What resolution says about the model one load builds: the facts of its id, or why they are
+    unknown.  A `gguf_file=` load builds the model the GGUF file describes: its facts are the repo's
+    with the file's model type (`gguf_view`), and unresolved when that architecture is not known."""
+    found = models.get(load.ref) if load.ref is not None else None
+    if not isinstance(found, ModelFacts) or not load.loads_gguf:
+        return found
+    return gguf_view(found) or Unresolved(
+        load.ref,
+        "gguf-unknown",
+        "the model type of a GGUF file is read from the file itself; the Hub gave no GGUF metadata for this repo",
+    )
+
+
+def gguf_view(found: ModelFacts) -> ModelFacts | None:
+    """A repo's facts as a `gguf_file=` load sees them: the config comes from the GGUF file, so the
+    model type is its architecture's (the first transformers may choose, see `loadlint.gguf`) and
+    nothing of config.json (architectures, auto_map, sizes) or of a layout without one applies."""
+    if found.gguf_architecture is None:
+        return None
+    return dataclasses.replace(
+        found,
+        model_type=gguf_model_types(found.gguf_architecture)[0],
+        architectures=(),
+        is_encoder_decoder=None,
+        auto_map=(),
+        auto_model=None,
+        vocab_size=None,
+        has_chat_template=None,
+        tokenizer_class=None,
+        tokenizer_auto_map=None,
+        layout=None,
+        layout_files=(),
+    )
+
+
 def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:
     """The resolved facts of the checkpoint a load names, or None (no load, a dynamic id, unresolved,
     or a repo that is no checkpoint: only the rules that read its `layout` judge it)."""
@@ -338,6 +432,7 @@ def facts_for(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unre
 
 
 def repo_facts(load: CallSite | None, models: Mapping[ModelRef, ModelFacts | Unresolved]) -> ModelFacts | None:
-    """The resolved facts of the id a load names, checkpoint or not."""
-    found = models.get(load.ref) if load is not None and load.ref is not None else None
+    """The resolved facts of the id a load names, checkpoint or not (for a `gguf_file=` load, those of
+    the model its GGUF file describes)."""
+    found = load_outcome(load, models) if load is not None else None
     return found if isinstance(found, ModelFacts) else None

@@ -48,6 +48,7 @@ FACTS: tuple[Fact, ...] = (
     Fact("peft_type", "string"),
     Fact("processor_files", "strings", empty_is_known=True),
     Fact("weight_formats", "strings", empty_is_known=True),
+    Fact("gguf_architecture", "string"),
 )
 LOCKED_FACTS: tuple[Fact, ...] = tuple(fact for fact in FACTS if fact.locked)
 

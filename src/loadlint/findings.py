@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from loadlint.facts import CallSite, ModelFacts, Span, TraceStep, Unresolved
+from loadlint.facts import CallSite, ModelFacts, Span, TraceStep, Unresolved, located
 from loadlint.fixes import Fix
 
 Severity = Literal["error", "warning"]
@@ -29,6 +29,7 @@ class Finding:
     fix: Fix | None = None
     runtime: dict | None = None
     trace: tuple[TraceStep, ...] = ()  # the path a followed id took to the call
+    cell: int | None = None  # in a notebook: the cell `span` is in (its lines are the cell's)
 
     @classmethod
     def at(
@@ -60,7 +61,12 @@ class Finding:
         )
 
     def sort_key(self) -> tuple:
-        return (self.path, self.span.line, self.span.column, self.code, self.model_id or "")
+        return (self.path, self.cell or 0, self.span.line, self.span.column, self.code, self.model_id or "")
+
+    @property
+    def location(self) -> str:
+        """`path:line:col`, or in a notebook `path:cell N:line:col`, as Ruff writes them."""
+        return located(self.path, self.cell, self.span.line, self.span.column)
 
     def to_json(self) -> dict:
         return {
@@ -81,6 +87,7 @@ class Finding:
             "fix": self.fix.to_json() if self.fix else None,
             "runtime": self.runtime,
             "trace": [step.to_json() for step in self.trace],
+            "cell": self.cell,
         }
 
 
@@ -96,6 +103,7 @@ class UnresolvedUse:
     detail: str
     detail_kind: str | None = None  # for `dynamic`: parameter, cli-required, env-required, computed, template
     trace: tuple[TraceStep, ...] = ()
+    cell: int | None = None  # in a notebook: the cell `line` is in
 
     @classmethod
     def at(cls, site: CallSite, unresolved: Unresolved, detail_kind: str | None = None) -> UnresolvedUse:
@@ -120,7 +128,12 @@ class UnresolvedUse:
             "detail": self.detail,
             "detail_kind": self.detail_kind,
             "trace": [step.to_json() for step in self.trace],
+            "cell": self.cell,
         }
+
+    @property
+    def location(self) -> str:
+        return located(self.path, self.cell, self.line)
 
 
 @dataclass(frozen=True, slots=True)

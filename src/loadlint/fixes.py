@@ -73,6 +73,7 @@ class Edit:
 
     span: Span
     content: str
+    cell: int | None = None  # in a notebook, as reported: the cell `span` is in
 
     def to_json(self) -> dict:
         return {
@@ -81,6 +82,7 @@ class Edit:
             "end_line": self.span.end_line,
             "end_column": self.span.end_column,
             "content": self.content,
+            "cell": self.cell,
         }
 
 

@@ -159,12 +159,22 @@ def is_encoder_only(tables: Tables, model_type: str) -> bool:
     )
 
 
+def generates_from_encoder(tables: Tables, auto_class: str, model: ModelFacts) -> bool:
+    """LL003's case: the causal-LM class builds an encoder-only model as a text generator (unless
+    the checkpoint was saved as the very class it builds)."""
+    if auto_class != CAUSAL_LM or not is_known_type(tables, model.model_type):
+        return False
+    model_type = model.model_type or ""
+    used = concrete_class(tables, auto_class, model_type)
+    return is_encoder_only(tables, model_type) and canonical_architecture(model) != used
+
+
 def builds_model(tables: Tables, kind: str, loader: str) -> bool:
     """Whether the call builds a model (an Auto model class, a concrete model class, or a model Auto
     class this transformers no longer has), not a config, tokenizer or processor."""
     if kind != "from_pretrained":
         return False
-    if loader in tables.auto_models or tables.model_types_for_class(loader):
+    if loader in tables.auto_models or is_model_class(tables, loader):
         return True
     return loader not in tables.loader_classes and "Auto" in loader and "Model" in loader
 
@@ -230,3 +240,35 @@ def is_decoder_only(tables: Tables, kind: str, loader: str, task: str | None) ->
 
 def is_tokenizer_class(tables: Tables, loader: str) -> bool:
     return loader == "AutoTokenizer" or loader in tables.tokenizer_classes
+
+
+def is_model_class(tables: Tables, loader: str) -> bool:
+    """A model class transformers exports, in an Auto table or not (`CLIPTextModelWithProjection`)."""
+    return loader in tables.model_classes or bool(tables.model_types_for_class(loader))
+
+
+def class_model_types(tables: Tables, loader: str, model_type: str) -> frozenset[str]:
+    """The model types a concrete class loads without a mismatch, where that is certain; empty when
+    nothing certain can be said of the class on a checkpoint of `model_type`.
+
+    `PreTrainedModel.from_pretrained` builds the class's config class from the checkpoint's config:
+    a config class with a `base_config_key` takes that sub-config out of a composite config
+    (`CLIPTextModel` on a CLIP checkpoint), so it is never judged.  A class in an Auto table is judged
+    on the types those tables give it; any other exported class on its config class's own model_type,
+    unless it is a base class (`*PreTrainedModel`) or the checkpoint's config nests sub-configs, among
+    which transformers looks for one of the class's type."""
+    config_class = tables.model_classes.get(loader)
+    if config_class in tables.sub_config_classes:
+        return frozenset()
+    listed = tables.model_types_for_class(loader)
+    if listed:
+        return listed
+    if config_class is None or loader.endswith(("PreTrainedModel", "PretrainedModel")):
+        return frozenset()
+    own = tables.config_model_types.get(config_class) or tables.config_owner(config_class)
+    checkpoint_config = tables.config_classes.get(model_type)
+    if own is None or checkpoint_config is None or checkpoint_config in tables.composite_config_classes:
+        return frozenset()
+    if checkpoint_config == config_class:  # an alias of the class's own type (gpt-sw3 for GPT2Config)
+        return frozenset({own, model_type})
+    return frozenset({own})

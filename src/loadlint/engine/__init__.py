@@ -16,11 +16,12 @@ from loadlint import __version__
 from loadlint.cachedir import default_cache_dir
 from loadlint.config import ConfigError
 from loadlint.discover import find_lockfile
+from loadlint.engine.cells import locate_in_cells
 from loadlint.engine.extraction import Extraction, extract_paths
 from loadlint.engine.judging import check_file, check_source, judge_file, libraries_read_by, one_fix_for_every_value
 from loadlint.engine.options import DEFAULT_LIMITS, CheckOptions, FixMode, UsageError
 from loadlint.engine.reading import SourceFile, loader_predicate
-from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved
+from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, load_outcome
 from loadlint.filecache import FileCache, code_stamp, fingerprint
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.limits import deep_recursion
@@ -114,6 +115,7 @@ def run_check(options: CheckOptions) -> CheckResult:
         texts = {file.path: decode(file.data).text for file in extraction.files if file.data is not None}
         confirmation = confirm(result.findings, sites, models, tables, options.runtime, rules=file_rules, texts=texts)
         result.findings, result.runtime_calls = confirmation.findings, confirmation.calls
+    locate_in_cells(result, {file.path: file.notebook for file in extraction.files if file.notebook is not None})
     return result
 
 
@@ -175,7 +177,7 @@ def unresolved_uses(
                 dynamic = Unresolved(None, "dynamic", site.dynamic_detail or f"{what} is not a constant")
                 uses.append(UnresolvedUse.at(site, dynamic, site.dynamic_kind or "computed"))
             continue
-        outcome = resolved.get(site.ref)
+        outcome = load_outcome(site, resolved)  # a `gguf_file=` load may be unresolved on a resolved repo
         if isinstance(outcome, Unresolved) and site.ref not in seen:
             seen.add(site.ref)
             uses.append(UnresolvedUse.at(site, outcome))
@@ -188,7 +190,7 @@ def reach(sites: Sequence[CallSite], resolved: Mapping[ModelRef, ModelFacts | Un
     judged: dict[tuple[str, Span], bool] = {}
     for site in sites:
         if site.loads_model:
-            known = site.dynamic_kind == "object" or isinstance(resolved.get(site.ref), ModelFacts)  # type: ignore[arg-type]
+            known = site.dynamic_kind == "object" or isinstance(load_outcome(site, resolved), ModelFacts)
             judged[(site.path, site.span)] = judged.get((site.path, site.span), True) and known
     return len(judged), sum(judged.values())
 

@@ -6,12 +6,15 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from loadlint.discover import DiscoveryOptions, python_files
-from loadlint.engine.linking import link_parameters, shown
+from loadlint.discover import DiscoveryOptions, checked_files
+from loadlint.engine.linking import link_parameters
 from loadlint.engine.options import DEFAULT_LIMITS
 from loadlint.engine.reading import Extractor, SourceFile, loader_predicate, read_quietly
 from loadlint.extract import MODEL_LIBRARIES
+from loadlint.extract.external import put_in_external_values
 from loadlint.extract.imports import imported_files
+from loadlint.extract.invocations import project_invocations
+from loadlint.extract.project import shown
 from loadlint.facts import CallSite
 from loadlint.filecache import FileCache
 from loadlint.limits import FileLimits, deep_recursion
@@ -42,10 +45,10 @@ def extract_paths(
     line, in path order, and the others are still extracted.  `libraries_for(path)`: whose loading
     calls to look for there (downloads only when LL031 runs); `cache` answers for unchanged files."""
     errors: list[str] = []
-    extractor = Extractor(loader_predicate(tables), libraries_for, limits, cache)
+    extractor = Extractor(loader_predicate(tables), libraries_for, limits, cache, discovery.language_of)
     found: list[str] = []
     unreadable: list[tuple[int, str]] = []  # a path discovery could not read, before the file found next
-    for path in python_files(paths, discovery, on_error=lambda message: unreadable.append((len(found), message))):
+    for path in checked_files(paths, discovery, on_error=lambda message: unreadable.append((len(found), message))):
         found.append(path)
     with deep_recursion():
         files = extractor.files(found)
@@ -53,10 +56,14 @@ def extract_paths(
         errors += [message for at, message in unreadable if at == index]
         if file is not None and file.report.error:
             errors.append(file.report.error)
+        if file is not None and file.notebook is not None:
+            errors.extend(file.notebook.errors)
     named = {os.path.abspath(path) for path in paths if os.path.isfile(path)}
     root = str(discovery.root or os.getcwd())
     helpers = _helpers_called_from(files, named, root, extractor)
     link_parameters(files + helpers, root, extractor)
+    reports = [file.report for file in files + helpers]
+    put_in_external_values(reports, root, lambda: project_invocations(root, discovery))
     return Extraction(files=files + _reached_from(helpers, named), errors=errors)
 
 

@@ -12,10 +12,12 @@ from loadlint.engine.reading import SourceFile, loader_predicate
 from loadlint.extract import ALL_LIBRARIES, MODEL_LIBRARIES, extract_file
 from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, UseSite, facts_for, repo_facts
 from loadlint.findings import CheckResult, Finding
-from loadlint.fixer import fix_file
+from loadlint.fixer import FileFix, fix_file
 from loadlint.fixes import applies
 from loadlint.limits import Budget, FileFailure, stage
 from loadlint.materialize import materialize
+from loadlint.notebook import NotebookError, read_notebook
+from loadlint.notebook.write import cell_diff, fixed_sources, write_notebook
 from loadlint.rules import Rule
 from loadlint.source import decode, write_atomic
 from loadlint.suppress import apply_suppressions, lines_of
@@ -75,8 +77,8 @@ def check_file(
     ]
     findings = one_fix_for_every_value(findings, sites)
     findings += check_uses(uses, models, tables, rules)
-    if data is None:
-        return findings
+    if data is None:  # a training recipe: loadlint never rewrites one
+        return [dataclasses.replace(finding, fix=None) for finding in findings]
     text = decode(data).text
     unjudgeable = frozenset(
         line for site in sites if site.loads_model and facts_for(site, models) is None for line in lines_of(site.span)
@@ -155,16 +157,31 @@ def _fix(
         result.errors.append(outcome.error)
     if not outcome.changed:
         return findings
+    try:
+        fixed, diff = _fixed_file(file, outcome)
+    except NotebookError as exc:
+        result.errors.append(str(exc))
+        return findings
     if options.fix == "diff":
-        result.diffs.append(outcome.diff())
+        result.diffs.append(diff)
         return findings
     try:
-        write_atomic(file.path, outcome.fixed_bytes())
+        write_atomic(file.path, fixed)
     except OSError as exc:
         result.errors.append(f"{file.path}: cannot write the fixed file: {exc.strerror or exc}")
         return findings
+    if file.notebook is not None:  # the findings left are placed in the fixed cells
+        file.notebook = read_notebook(file.path, fixed)
     result.fixed.extend(outcome.applied)
     return outcome.remaining
+
+
+def _fixed_file(file: SourceFile, outcome: FileFix) -> tuple[bytes, str]:
+    """The fixed file's bytes and its diff; a notebook's fixed code goes back into the cells it changed."""
+    if file.notebook is None:
+        return outcome.fixed_bytes(), outcome.diff()
+    sources = fixed_sources(file.notebook, outcome.after)
+    return write_notebook(file.notebook, sources), cell_diff(file.notebook, sources)
 
 
 def check_site(

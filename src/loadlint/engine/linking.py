@@ -10,14 +10,8 @@ from collections.abc import Iterator
 
 from loadlint.discover import within
 from loadlint.engine.reading import Extractor, SourceFile, read_quietly
-from loadlint.extract.project import MAX_DEPTH, called_as, is_test, link, passed_on, wanted_names
+from loadlint.extract.project import MAX_DEPTH, called_as, is_test, link, passed_on, shown, wanted_names
 from loadlint.facts import CallRecord, Known, Span, Unknown
-
-
-def shown(path: str) -> str:
-    """A path as the run prints it: relative to the working directory when it lies below it."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith(os.pardir) else relative
 
 
 def link_parameters(files: list[SourceFile], root: str, extractor: Extractor) -> None:

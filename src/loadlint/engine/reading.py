@@ -11,12 +11,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
-from loadlint.discover import os_error_reason
+from loadlint.discover import DiscoveryOptions, os_error_reason
 from loadlint.extract import extract_file, is_removed_auto_class, passes_byte_prefilter
 from loadlint.extract.project import wanted_names
+from loadlint.extract.recipes import recipe_report
 from loadlint.facts import FileReport
 from loadlint.filecache import Cached, FileCache
 from loadlint.limits import BudgetSpent, FileFailure, FileLimits, stage
+from loadlint.notebook import Notebook, NotebookError, read_notebook
 from loadlint.source import read_source
 from loadlint.suppress import may_name_own_code
 from loadlint.tables.model import Tables
@@ -24,11 +26,12 @@ from loadlint.tables.model import Tables
 
 @dataclass
 class SourceFile:
-    """One checked file: its extraction, and its bytes when a later step reads them again (it has
-    call sites to fix, or suppression comments to honour)."""
+    """One checked file: its extraction, its bytes when a later step reads them again (it has
+    call sites to fix, or suppression comments to honour), and for a notebook, its cells."""
 
     report: FileReport
-    data: bytes | None = None
+    data: bytes | None = None  # a notebook's: the module its code cells make (`notebook.code`)
+    notebook: Notebook | None = None
 
     @property
     def path(self) -> str:
@@ -43,6 +46,7 @@ def loader_predicate(tables: Tables) -> Callable[[str], bool]:
         return (
             name in tables.loader_classes
             or bool(tables.model_types_for_class(name))
+            or name in tables.model_classes  # exported model classes no Auto class builds
             or name in tables.tokenizer_classes
             or tables.is_config_class(name)
             or is_removed_auto_class(name)
@@ -51,11 +55,16 @@ def loader_predicate(tables: Tables) -> Callable[[str], bool]:
     return is_loader
 
 
+DEFAULT_DISCOVERY = DiscoveryOptions()
+
+
 def read_quietly(path: str) -> bytes | None:
-    """A file's bytes for a later step; one that cannot be read now was reported already."""
+    """A file's bytes for a later step (a notebook's: its code); one that cannot be read now was
+    reported already."""
     try:
-        return read_source(path)
-    except OSError:
+        data = read_source(path)
+        return read_notebook(path, data).code.encode() if DEFAULT_DISCOVERY.language_of(path) == "ipynb" else data
+    except (OSError, NotebookError):
         return None
 
 
@@ -73,8 +82,10 @@ class Extractor:
         libraries_for: Callable[[str], frozenset[str]],
         limits: FileLimits,
         cache: FileCache | None = None,
+        language_of: Callable[[str], str] | None = None,  # `ipynb` files are notebooks (by default, by suffix)
     ) -> None:
         self.is_loader = is_loader
+        self.language_of = language_of or DEFAULT_DISCOVERY.language_of
         self.libraries_for = libraries_for
         self.limits = limits
         self.cache = cache
@@ -100,24 +111,30 @@ class Extractor:
         for item, (report, keep) in [*zip(light, light_reports), *zip(heavy, self._extract_all(heavy))]:
             if self.cache is not None and item.stat is not None and report.error is None:
                 self.cache.store(item.path, item.stat, item.data, _key(item.libraries), Cached(report, keep))
-            done[item.index] = SourceFile(report, item.data if keep else None)
+            done[item.index] = SourceFile(report, item.data if keep else None, item.notebook)
         return done  # type: ignore[return-value]
 
     def _read(self, path: str) -> SourceFile | _Pending:
         """The file's cached extraction, or its bytes to extract (a file that cannot be read: its error)."""
         libraries = self.libraries_for(path)
         try:
+            if self.language_of(path) == "recipe":  # no Python to parse: the recipe's own loads
+                return SourceFile(recipe_report(path, read_source(path)))
+            notebook = read_notebook(path, read_source(path)) if self.language_of(path) == "ipynb" else None
+            read = (lambda: notebook.code.encode()) if notebook is not None else (lambda: read_source(path))
             cached, data, stat = None, None, None
             if self.cache is not None:
                 stat = os.stat(path)
-                cached, data = self.cache.lookup(path, stat, _key(libraries), lambda: read_source(path))
+                cached, data = self.cache.lookup(path, stat, _key(libraries), read)
             if cached is not None:
                 if cached.keep and data is None:
-                    data = read_source(path)
-                return SourceFile(cached.report, data if cached.keep else None)
-            return _Pending(path, data if data is not None else read_source(path), libraries, stat)
+                    data = read()
+                return SourceFile(cached.report, data if cached.keep else None, notebook)
+            return _Pending(path, data if data is not None else read(), libraries, stat, notebook=notebook)
         except OSError as exc:
             return SourceFile(FileReport(path, error=f"{path}: cannot read the file: {os_error_reason(exc)}"))
+        except NotebookError as exc:
+            return SourceFile(FileReport(path, error=str(exc)))
 
     def _extract_all(self, items: list[_Pending]) -> list[tuple[FileReport, bool]]:
         workers = min(os.cpu_count() or 1, len(items) // POOL_MIN_FILES)
@@ -159,6 +176,7 @@ class _Pending:
     libraries: frozenset[str]
     stat: os.stat_result | None
     index: int = 0
+    notebook: Notebook | None = None
 
 
 _WORKER_EXTRACTOR: Extractor | None = None

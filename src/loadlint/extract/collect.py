@@ -14,11 +14,11 @@ from libcst.metadata import PositionProvider, QualifiedNameSource, ScopeProvider
 
 from loadlint.extract.callees import callee_key
 from loadlint.extract.entry import fixture_values
-from loadlint.extract.evaluate import Evaluator, keyword_name, source_of
+from loadlint.extract.evaluate import Evaluator, constant_strings, keyword_name, source_of
 from loadlint.extract.flow import Flow, strip_self_returning
 from loadlint.extract.follow import Follower
 from loadlint.extract.gates import HUB_FUNCTIONS, is_transformers_module
-from loadlint.extract.values import combinations, variant, with_settings
+from loadlint.extract.values import combinations, followed_by, variant, with_settings
 from loadlint.facts import (
     Alternative,
     CallKind,
@@ -26,7 +26,6 @@ from loadlint.facts import (
     CallSite,
     Known,
     Span,
-    TraceStep,
     Unknown,
     UseSite,
 )
@@ -88,6 +87,9 @@ class Collector(cst.CSTVisitor):
         self.parsed_args_names: set[cst.Name] = set()
         self.argparse_defaults: dict[str, list[cst.BaseExpression | None]] = defaultdict(list)
         self.argparse_set_defaults: dict[str, list[cst.BaseExpression | None]] = defaultdict(list)
+        self.argparse_flags: dict[str, list[str]] = defaultdict(list)  # the option strings of each destination
+        self.item_writes: list[cst.BaseExpression] = []  # `x[k] = ...`, `x.k += ...`: what changes a read config
+        self.with_statements: dict[cst.Name, cst.With] = {}  # the `with` that binds each `as` name
         self.classes: dict[cst.ClassDef, ClassInfo] = {}
         self.class_stack: list[cst.ClassDef] = []
         self.function_depth: list[int] = [0]
@@ -166,7 +168,19 @@ class Collector(cst.CSTVisitor):
         if node.value is not None:
             self._bind(node.target, node.value)
 
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Subscript | cst.Attribute):
+            self.item_writes.append(node.target)
+
+    def visit_With(self, node: cst.With) -> None:
+        for item in node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                self.bound_values[item.asname.name] = item.item  # `with open(path) as f`: `f` is the file
+                self.with_statements[item.asname.name] = node
+
     def _bind(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Subscript | cst.Attribute):
+            self.item_writes.append(target)
         if isinstance(target, cst.Name):
             self.bound_values[target] = value
             if is_parse_args_call(value):
@@ -239,6 +253,7 @@ class Collector(cst.CSTVisitor):
         if dest is not None:
             default = next((a.value for a in node.args if keyword_name(a) == "default"), None)
             self.argparse_defaults[dest].append(default)
+            self.argparse_flags[dest] += constant_strings(node)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         scope = self.get_metadata(ScopeProvider, node, None)
@@ -288,10 +303,11 @@ class Collector(cst.CSTVisitor):
         return strip_self_returning(value) in self.candidate_calls
 
     def _peft_auto_class(self, node: cst.BaseExpression) -> str | None:
-        """`AutoPeftModelForCausalLM` and its kin, imported from peft: they load an adapter's base."""
+        """`AutoPeftModelForCausalLM` and its kin, imported from peft: they load an adapter's base; and
+        `PeftModel` (`PeftModelForCausalLM`, ...), which attaches one to a base model given to it."""
         for name in self.qualified_names(node):
             last = name.rpartition(".")[2]
-            if name.partition(".")[0] == "peft" and last.startswith("AutoPeftModel"):
+            if name.partition(".")[0] == "peft" and last.startswith(("AutoPeftModel", "PeftModel")):
                 return last
         return None
 
@@ -326,7 +342,7 @@ class Collector(cst.CSTVisitor):
 
         def passed(arg: cst.Arg) -> tuple[Alternative, ...]:
             step = follower.step(arg.value, note)
-            return tuple(_through(alt, step) for alt in follower.alternatives(arg.value))
+            return tuple(followed_by(alt, (step,)) for alt in follower.alternatives(arg.value))
 
         positional = itertools.takewhile(lambda arg: not arg.star and arg.keyword is None, call.args)
         return CallRecord(
@@ -372,6 +388,10 @@ class Collector(cst.CSTVisitor):
             task_node = keywords.get("task", first)
         elif loader in HUB_FUNCTIONS:
             model_node = keywords.get(HUB_FUNCTIONS[loader].repo_keyword, first)
+        elif kind == "adapter" and loader.startswith("PeftModel"):  # PeftModel.from_pretrained(model, model_id)
+            model_node = keywords.get("model_id", positional[1].value if len(positional) > 1 else None)
+            assert isinstance(call.func, cst.Attribute)
+            loader_node = call.func.value
         else:
             model_node = keywords.get("pretrained_model_name_or_path", first)
             assert isinstance(call.func, cst.Attribute)
@@ -428,12 +448,7 @@ def argparse_dest(call: cst.Call) -> str | None:
     explicit = next((a.value for a in call.args if keyword_name(a) == "dest"), None)
     if isinstance(explicit, cst.SimpleString) and isinstance(explicit.evaluated_value, str):
         return explicit.evaluated_value
-    flags = [
-        a.value.evaluated_value
-        for a in call.args
-        if a.keyword is None and isinstance(a.value, cst.SimpleString)
-    ]
-    flags = [f for f in flags if isinstance(f, str)]
+    flags = constant_strings(call)
     long_flags = [f for f in flags if f.startswith("--")]
     chosen = long_flags[0] if long_flags else (flags[0] if flags else None)
     if chosen is None:
@@ -449,11 +464,6 @@ class _Pending:
     task_node: cst.BaseExpression | None
     revision_node: cst.BaseExpression | None
     record: CallSite
-
-
-def _through(alt: Alternative, step: TraceStep) -> Alternative:
-    """An argument's value, with the step where it is passed to the function."""
-    return dataclasses.replace(alt, trace=(*alt.trace, step))
 
 
 def _called_name(func: cst.BaseExpression) -> str | None:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from loadlint.extract.evaluate import keyword_name, source_of
-from loadlint.facts import Known, TraceStep, Unknown
+from loadlint.extract.command_line import option
+from loadlint.extract.evaluate import constant_strings, keyword_name, source_of
+from loadlint.facts import Alternative, Known, TraceStep, Unknown
 
 if TYPE_CHECKING:
     from loadlint.extract.follow import Follower
@@ -27,7 +28,7 @@ TYPER_PARAMETERS = frozenset({"Option", "Argument"})
 
 def outside_values(
     follower: Follower, function: cst.FunctionDef, param: cst.Param, depth: int
-) -> tuple[str, list[Known | Unknown]] | None:
+) -> tuple[str, list[Alternative]] | None:
     """(who calls the function, the values it passes `param`), or None for an ordinary function."""
     for decorator in function.decorators:
         call = decorator.decorator
@@ -81,28 +82,33 @@ def _click_option(function: cst.FunctionDef, param: str) -> cst.Call | None:
     return None
 
 
-def _option_values(follower: Follower, option: cst.Call, param: cst.Param, depth: int) -> list[Known | Unknown]:
-    default = next((a.value for a in option.args if keyword_name(a) == "default"), None)
-    flag = next((source_of(a.value) for a in option.args if a.keyword is None), param.name.value)
-    if default is None:
-        step = follower.step(option, "a click option")
-        return [Unknown("cli-required", f"the option {flag} has no default", (step,))]
-    return _noted(follower, default, f"default of the option {flag}", depth)
+def _option_values(follower: Follower, call: cst.Call, param: cst.Param, depth: int) -> list[Alternative]:
+    """A click option: its default, and what the script's invocations give it."""
+    default = next((a.value for a in call.args if keyword_name(a) == "default"), None)
+    flag = next((source_of(a.value) for a in call.args if a.keyword is None), param.name.value)
+    values = None if default is None else _noted(follower, default, f"default of the option {flag}", depth)
+    step = follower.step(call, "a click option")
+    return [option(follower, constant_strings(call), values, f"the option {flag} has no default", (step,))]
 
 
-def _default_values(follower: Follower, param: cst.Param, depth: int) -> list[Known | Unknown]:
-    """A command's parameter: its default (through `typer.Option("...")`), or required."""
+def _default_values(follower: Follower, param: cst.Param, depth: int) -> list[Alternative]:
+    """A command's parameter: its default (through `typer.Option("...")`), or required, and what the
+    script's invocations give it (`--name`, and `--name-with-dashes` as typer and fire accept)."""
+    name = param.name.value
     default = param.default
+    flags = [f"--{name}", f"--{name.replace('_', '-')}"]
     if isinstance(default, cst.Call) and _last_name(default.func) in TYPER_PARAMETERS:
+        flags = [flag for flag in constant_strings(default) if flag.startswith("-")] or flags
         given = next((a.value for a in default.args if keyword_name(a) == "default"), None)
         positional = [a.value for a in default.args if a.keyword is None]
         default = given if given is not None else (positional[0] if positional else None)
         if isinstance(default, cst.Ellipsis):
             default = None
-    if default is None:
-        detail = f"the command's parameter `{param.name.value}` has no default"
-        return [Unknown("cli-required", detail, (follower.step(param, "a command-line parameter"),))]
-    return _noted(follower, default, f"default of the command-line parameter `{param.name.value}`", depth)
+    values = None
+    if default is not None:
+        values = _noted(follower, default, f"default of the command-line parameter `{name}`", depth)
+    detail = f"the command's parameter `{name}` has no default"
+    return [option(follower, flags, values, detail, (follower.step(param, "a command-line parameter"),))]
 
 
 def _parametrized(follower: Follower, call: cst.Call, param: str, depth: int) -> list[Known | Unknown] | None:

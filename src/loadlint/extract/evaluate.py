@@ -35,6 +35,13 @@ def keyword_name(arg: cst.Arg) -> str | None:
     return arg.keyword.value if arg.keyword is not None else None
 
 
+def constant_strings(call: cst.Call) -> list[str]:
+    """The string literals a call is given positionally: an option's names (`"--model"`, `"-m"`)."""
+    given = [a.value for a in call.args if a.keyword is None]
+    strings = [value.evaluated_value for value in given if isinstance(value, cst.SimpleString)]
+    return [string for string in strings if isinstance(string, str)]
+
+
 
 class Evaluator:
     """Evaluates expressions at one call to Python constants, raising NotConstant otherwise."""
@@ -129,7 +136,7 @@ class Evaluator:
         if not isinstance(base, cst.Name):
             raise NotConstant
         attribute = node.attr.value
-        if self._is_parsed_args(base):
+        if self.is_parsed_args(base):
             return self._argparse_default(attribute, depth)
         klass = self._class_named(base)
         if klass is None:
@@ -139,7 +146,7 @@ class Evaluator:
             raise NotConstant
         return Evaluator(self.collector, klass).value(values[0], depth)
 
-    def _is_parsed_args(self, base: cst.Name) -> bool:
+    def is_parsed_args(self, base: cst.Name) -> bool:
         return self.single_binding(base) in self.collector.parsed_args_names
 
     def single_binding(self, name: cst.Name) -> cst.CSTNode | None:

@@ -53,6 +53,13 @@ class Flow:
             receiver_node = call.func.value
             receiver = self.load_of(receiver_node, klass)
             self._record(call, klass, "generate", receiver_node, receiver, follow_inputs=True)
+        for call, kind, loader, klass in self.collector.candidates:
+            # `PeftModel.from_pretrained(model, "adapter")`: a use of the base model it is given
+            if kind == "adapter" and loader.startswith("PeftModel") and call in self.sites_by_call:
+                base = next((a.value for a in call.args if a.keyword is None and not a.star), None)
+                base = next((a.value for a in call.args if a.keyword and a.keyword.value == "model"), base)
+                if base is not None:
+                    self._record(call, klass, "adapter", base, self.load_of(base, klass))
         return sorted(self.uses_by_call.values(), key=lambda use: (use.span.line, use.span.column))
 
     def _record(

@@ -18,15 +18,17 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from loadlint.extract.command_line import COMMAND_LINE_PARSERS, argparse_values, field_values
+from loadlint.extract.config_reads import RECIPE_PARSERS, config_value
 from loadlint.extract.entry import outside_values
 from loadlint.extract.evaluate import MAX_EVAL_DEPTH, Evaluator, NotConstant, keyword_name, source_of
-from loadlint.extract.values import MAX_VALUES, one_item_per_loop
+from loadlint.extract.values import MAX_VALUES, followed_by, one_item_per_loop
 from loadlint.facts import Alternative, FromParameter, Known, TraceStep, Unknown
 
 if TYPE_CHECKING:
     from loadlint.extract.collect import Collector
 
-DATACLASS_PARSERS = frozenset({"parse_args_into_dataclasses", "parse_dict", "parse_json_file", "parse_yaml_file"})
+DATACLASS_PARSERS = frozenset({"parse_dict", *RECIPE_PARSERS, *COMMAND_LINE_PARSERS})
 DICT_VIEWS = frozenset({"items", "values", "keys"})
 ENV_READS = frozenset({"os.environ.get", "os.getenv"})
 NAMESPACES = frozenset({"argparse.Namespace", "types.SimpleNamespace"})
@@ -207,6 +209,9 @@ class Follower:
         if "os.environ" in self.collector.qualified_names(node.value) and len(node.slice) == 1:
             index = node.slice[0].slice
             return self._environment(index.value, None, depth) if isinstance(index, cst.Index) else None
+        from_config = config_value(self, node, depth)
+        if from_config is not None:
+            return from_config
         mapping = self.literal(node.value, depth)
         if not isinstance(mapping, dict | list | tuple) or len(node.slice) != 1:
             return None
@@ -227,31 +232,41 @@ class Follower:
 
     def _follow_Attribute(self, node: cst.Attribute, depth: int) -> list[Alternative] | None:
         """`args.model` where `args` is built with `model=...` (a `Namespace`, `SimpleNamespace` or
-        dataclass), or is a dataclass instance: the keyword's value, else the field's default."""
-        if not isinstance(node.value, cst.Name):
-            return None
+        dataclass), or is a dataclass instance: the keyword's value, else the field's default (or what
+        its parser reads: a recipe file, the command line); a config file's key; an argparse option."""
+        from_config = config_value(self, node, depth)
+        if from_config is not None or not isinstance(node.value, cst.Name):
+            return from_config
+        if self.evaluator.is_parsed_args(node.value):
+            return argparse_values(self, node, depth)
         given = self._built_with(node.value, node.attr.value)
         if given is not None:
             step = self.step(given, f"`{node.value.value}` is built with {node.attr.value}={shorten(source_of(given))}")
-            return [_with_step(alt, step) for alt in self.alternatives(given, depth)]
+            return [
+                alt if isinstance(alt, Unknown | FromParameter) else followed_by(alt, (step,))
+                for alt in self.alternatives(given, depth)
+            ]
         made = self._instance_of(node.value)
         if made is None:
             return None
-        klass, how = made
+        klass, how, parsed = made
         found, default = self.collector.dataclass_field(klass, node.attr.value)
         if not found:
             return None
         shown = f"{klass.name.value}.{node.attr.value}"
-        if default is None:
-            return [Unknown("cli-required", f"{shown} has no default", (self.step(node, how),))]
-        steps = (self.step(default, f"default of {shown}"), self.step(node, how))
-        return [
-            Known(alt.value, (*alt.trace, *steps)) if isinstance(alt, Known) else alt
-            for alt in Follower(self.collector, klass).alternatives(default, depth)
-        ]
+        defaults = None
+        if default is not None:
+            steps = (self.step(default, f"default of {shown}"), self.step(node, how))
+            defaults = [
+                Known(alt.value, (*alt.trace, *steps)) if isinstance(alt, Known) else alt
+                for alt in Follower(self.collector, klass).alternatives(default, depth)
+            ]
+        if parsed is not None:
+            return field_values(self, parsed, node.attr.value, defaults, shown, self.step(node, how), depth)
+        return defaults or [Unknown("cli-required", f"{shown} has no default", (self.step(node, how),))]
 
-    def _instance_of(self, name: cst.Name) -> tuple[cst.ClassDef, str] | None:
-        """The dataclass a name holds an instance of, and how it was made."""
+    def _instance_of(self, name: cst.Name) -> tuple[cst.ClassDef, str, cst.Call | None] | None:
+        """The dataclass a name holds an instance of, how it was made, and the parser's call that made it."""
         bound = self.evaluator.single_binding(name)
         if not isinstance(bound, cst.Name):
             return None
@@ -259,12 +274,12 @@ class Follower:
             value, index = self.collector.unpacked[bound]
             parsed = self._parsed_dataclasses(value)
             klass = parsed[index] if parsed is not None and index < len(parsed) else None
-            return (klass, f"parsed by HfArgumentParser into `{name.value}`") if klass is not None else None
+            return (klass, f"parsed by HfArgumentParser into `{name.value}`", value) if klass is not None else None  # type: ignore[return-value]
         value = self.collector.bound_values.get(bound)
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and all(a.keyword for a in value.args):
             klass = self.collector.class_named(value.func.value)
             if klass is not None and self.collector.is_dataclass(klass):
-                return klass, f"`{name.value}` is made by {klass.name.value}() with its defaults"
+                return klass, f"`{name.value}` is made by {klass.name.value}() with its defaults", None
         return None
 
     def _built_with(self, name: cst.Name, attribute: str) -> cst.BaseExpression | None:
@@ -344,6 +359,9 @@ class Follower:
 
     def _follow_Call(self, node: cst.Call, depth: int) -> list[Alternative] | None:
         func = node.func
+        from_config = config_value(self, node, depth) if isinstance(func, cst.Attribute) else None
+        if from_config is not None:
+            return from_config
         if self.collector.is_load(node) or self._returns_model(node):
             return [Unknown("object", f"`{shorten(source_of(node))}` is a model, not an id")]
         if self.collector.qualified_names(func) & ENV_READS and node.args:
@@ -413,7 +431,3 @@ class Follower:
             steps = tuple(step for alt in combination for step in alt.trace)
             found.append(dataclasses.replace(origin, template=template, trace=(*steps, *origin.trace)))
         return found
-
-
-def _with_step(alt: Alternative, step: TraceStep) -> Alternative:
-    return dataclasses.replace(alt, trace=(*alt.trace, step)) if isinstance(alt, Known) else alt

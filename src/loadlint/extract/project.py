@@ -15,11 +15,17 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 
-from loadlint.extract.values import variant
+from loadlint.extract.values import followed_by, variant
 from loadlint.facts import Alternative, CallRecord, CallSite, FileReport, FromParameter, Known, TraceStep, Unknown
 
 MAX_DEPTH = 4  # calls followed up from a load's parameter
 _SPREAD = object()  # the call passes *args / **kwargs where the parameter would be
+
+
+def shown(path: str) -> str:
+    """A path as the run prints it: relative to the working directory when it lies below it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith(os.pardir) else relative
 
 
 def module_name(path: str) -> str:
@@ -77,7 +83,7 @@ def link(reports: Iterable[FileReport], calls: Iterable[CallRecord]) -> None:
 def _expand(site: CallSite, by_callee: dict[str, list[CallRecord]]) -> list[CallSite]:
     assert site.origin is not None
     unlinked = dataclasses.replace(site, origin=None)
-    return [variant(unlinked, alt) for alt in _unique(_values(site.origin, by_callee, MAX_DEPTH, frozenset()))]
+    return [variant(unlinked, alt) for alt in unique_values(_values(site.origin, by_callee, MAX_DEPTH, frozenset()))]
 
 
 def _values(
@@ -104,7 +110,7 @@ def _passed(
         records += [
             dataclasses.replace(r, offset=1) for r in by_callee.get(origin.function.removesuffix(".__init__"), ())
         ]
-    default = [_after(alt, origin.trace) for alt in origin.default or ()]
+    default = [followed_by(alt, origin.trace) for alt in origin.default or ()]
     if origin.caller is not None:  # called from outside with these values, and maybe from the project too
         found: list[Known | Unknown] = default
     elif not records:
@@ -126,7 +132,7 @@ def _passed(
                 Unknown("parameter", f"`{origin.param}` of {shown}() comes through *args or **kwargs", (where,))
             )
         elif argument is None:
-            found += [_after(alt, (where, *origin.trace)) for alt in origin.default or ()]
+            found += [followed_by(alt, (where, *origin.trace)) for alt in origin.default or ()]
         else:
             for alt in argument:  # type: ignore[union-attr]
                 found += _followed(alt, origin, by_callee, depth, seen)
@@ -138,7 +144,7 @@ def _followed(
 ) -> list[Known | Unknown]:
     """One value a caller passes: itself, or (its own parameter) the values of that one's callers."""
     if not isinstance(alt, FromParameter):
-        return [_after(alt, origin.trace)]
+        return [followed_by(alt, origin.trace)]
     shown = f"`{alt.param}` of {alt.function.partition(':')[2]}()"
     if alt.function in seen or alt.function == origin.function:
         return [Unknown("parameter", f"{shown} is passed around a recursive call", (*alt.trace, *origin.trace))]
@@ -146,7 +152,7 @@ def _followed(
         detail = f"{shown} is passed on more than {MAX_DEPTH} calls deep"
         return [Unknown("parameter", detail, (*alt.trace, *origin.trace))]
     # `alt`'s own steps (its parameter, and where it is passed here) end each of its values already
-    return [_after(value, origin.trace) for value in _values(alt, by_callee, depth - 1, seen | {origin.function})]
+    return [followed_by(value, origin.trace) for value in _values(alt, by_callee, depth - 1, seen | {origin.function})]
 
 
 def _argument(record: CallRecord, origin: FromParameter) -> tuple[Alternative, ...] | object | None:
@@ -159,14 +165,16 @@ def _argument(record: CallRecord, origin: FromParameter) -> tuple[Alternative, .
     return _SPREAD if record.spread else None
 
 
-def _after(alt: Known | Unknown, steps: tuple[TraceStep, ...]) -> Known | Unknown:
-    return dataclasses.replace(alt, trace=(*alt.trace, *steps))
-
-
-def _unique(values: list[Known | Unknown]) -> list[Known | Unknown]:
-    """One record per value (the first path that brings it), one per distinct reason it is unknown."""
-    kept: dict[object, Known | Unknown] = {}
+def unique_values(values: list[Alternative]) -> list[Alternative]:
+    """One record per value (the first path that brings it), one per distinct reason it is unknown, one
+    per value still to read from outside the Python files."""
+    kept: dict[object, Alternative] = {}
     for value in values:
-        key = ("known", repr(value.value)) if isinstance(value, Known) else ("unknown", value.kind, value.detail)
+        if isinstance(value, Known):
+            key: tuple = ("known", repr(value.value))
+        elif isinstance(value, Unknown):
+            key = ("unknown", value.kind, value.detail)
+        else:
+            key = ("outside", repr(dataclasses.replace(value, trace=())))
         kept.setdefault(key, value)
     return list(kept.values())

@@ -3,8 +3,10 @@ can fix, how unresolved ids are named, and where a file error points."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from loadlint.findings import Finding, UnresolvedUse
@@ -13,7 +15,9 @@ from loadlint.fixes import applies
 FIXABLE_MARK = "[*]"  # Ruff's marker for a finding that plain `--fix` fixes
 
 # Errors arrive as one line, `path: message` or `path:line:col: message` (see extract and engine).
-_ERROR_AT = re.compile(r"(?P<path>.+?)(?::(?P<line>\d+):(?P<column>\d+))?: (?P<message>.*)", re.DOTALL)
+_ERROR_AT = re.compile(
+    r"(?P<path>.+?)(?::(?P<cell>cell \d+))?(?::(?P<line>\d+):(?P<column>\d+))?: (?P<message>.*)", re.DOTALL
+)
 
 
 def fixable(finding: Finding) -> bool:
@@ -37,6 +41,21 @@ def fixable_phrase(findings: Sequence[Finding]) -> str:
 def message_with_help(finding: Finding) -> str:
     """The message and, on a second line, the `help:` suggestion, for formats with one text field."""
     return finding.message + (f"\nhelp: {finding.suggestion}" if finding.suggestion else "")
+
+
+def fingerprints(findings: Iterable[Finding]) -> Iterator[str]:
+    """A hash of what a finding is about rather than where, so it survives lines moving (SARIF's
+    partial fingerprint, GitLab's fingerprint)."""
+    return keyed_fingerprints((f.code, f.path, f.model_id or "", f.message) for f in findings)
+
+
+def keyed_fingerprints(keys: Iterable[Sequence[str]]) -> Iterator[str]:
+    """A hash per key (what an issue is about); repeats of one key are told apart by their order."""
+    occurrences: Counter[str] = Counter()
+    for parts in keys:
+        key = "\0".join(parts)
+        occurrences[key] += 1
+        yield hashlib.sha256(f"{key}\0{occurrences[key]}".encode()).hexdigest()
 
 
 def plural(count: int, noun: str) -> str:
@@ -76,5 +95,5 @@ class FileError:
             path=match["path"],
             line=int(line) if line else None,
             column=int(column) if column else None,
-            message=match["message"],
+            message=f"{match['cell']}: {match['message']}" if match["cell"] else match["message"],
         )

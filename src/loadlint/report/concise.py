@@ -8,10 +8,10 @@ from loadlint.report._shared import FIXABLE_MARK, fixable, fixable_phrase, plura
 
 def render_concise(result: CheckResult) -> str:
     lines = [
-        f"{f.path}:{f.span.line}:{f.span.column}: {f.code} {FIXABLE_MARK + ' ' if fixable(f) else ''}{f.message}"
+        f"{f.location}: {f.code} {FIXABLE_MARK + ' ' if fixable(f) else ''}{f.message}"
         for f in result.findings
     ]
-    lines.extend(f"{u.path}:{u.line}: unresolved {unresolved_name(u)} [{u.reason}]" for u in result.unresolved)
+    lines.extend(f"{u.location}: unresolved {unresolved_name(u)} [{u.reason}]" for u in result.unresolved)
     lines.extend(result.errors)
     lines.append(_summary(result))
     return "\n".join(lines) + "\n"

@@ -26,7 +26,7 @@ def _finding_command(finding: Finding) -> str:
         properties |= {"col": span.column, "endLine": span.end_line, "endColumn": span.end_column}
     else:
         properties["endLine"] = span.end_line
-    properties["title"] = f"loadlint ({finding.code})"
+    properties["title"] = f"loadlint ({finding.code})" + (f" in cell {finding.cell}" if finding.cell else "")
     return _command(finding.severity, properties, message_with_help(finding))  # severities are GitHub's command names
 
 

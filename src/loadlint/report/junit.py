@@ -36,7 +36,7 @@ def render_junit(result: CheckResult) -> str:
 
 
 def _finding_case(finding: Finding) -> ET.Element:
-    where = f"{finding.span.line}:{finding.span.column}"
+    where = finding.location.removeprefix(f"{finding.path}:")
     case = _case(f"{finding.code}:{where}", finding.path)
     failure = ET.SubElement(case, "failure", message=_text(finding.message), type=finding.code)
     failure.text = _text(f"{where}: {message_with_help(finding)}")
@@ -50,7 +50,7 @@ def _error_case(path: str, error: FileError) -> ET.Element:
 
 
 def _unresolved_case(use: UnresolvedUse) -> ET.Element:
-    case = _case(f"unresolved:{use.line}", use.path)
+    case = _case(f"unresolved:{use.location.removeprefix(use.path + ':')}", use.path)
     ET.SubElement(case, "skipped", message=_text(describe_unresolved(use)))
     return case
 

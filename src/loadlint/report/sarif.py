@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import PurePath
 from urllib.parse import quote
 
 from loadlint.facts import Span, TraceStep
 from loadlint.findings import CheckResult, Finding, RuleInfo, UnresolvedUse
 from loadlint.fixes import Edit, Fix
-from loadlint.report._shared import FileError, describe_unresolved
+from loadlint.report._shared import FileError, describe_unresolved, fingerprints
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SOURCE_ROOT = "%SRCROOT%"  # relative paths are relative to the checked-out repository (what code scanning expects)
@@ -30,7 +28,7 @@ def render_sarif(result: CheckResult) -> str:
         "columnKind": "unicodeCodePoints",  # libcst columns count characters
         "results": [
             _result(finding, rule_index[finding.code], fingerprint)
-            for finding, fingerprint in zip(result.findings, _fingerprints(result.findings))
+            for finding, fingerprint in zip(result.findings, fingerprints(result.findings))
         ],
         "properties": {
             "transformers_version": result.transformers_version,
@@ -91,6 +89,8 @@ def _result(finding: Finding, rule_index: int, fingerprint: str) -> dict:
             "suggestion": finding.suggestion,
         },
     }
+    if finding.cell is not None:
+        sarif_result["properties"]["cell"] = finding.cell  # type: ignore[index]
     if finding.fix and finding.fix.edits:
         sarif_result["fixes"] = [_fix(finding.fix, artifact)]
     if finding.trace:
@@ -124,16 +124,6 @@ def _replacement(edit: Edit) -> dict:
     if edit.content:  # SARIF: no insertedContent means a pure deletion
         replacement["insertedContent"] = {"text": edit.content}
     return replacement
-
-
-def _fingerprints(findings: Sequence[Finding]) -> Iterator[str]:
-    """A hash of what a finding is about rather than where, so it survives lines moving; repeats of
-    the same finding in one file are told apart by their order."""
-    occurrences: Counter[str] = Counter()
-    for finding in findings:
-        key = "\0".join((finding.code, finding.path, finding.model_id or "", finding.message))
-        occurrences[key] += 1
-        yield hashlib.sha256(f"{key}\0{occurrences[key]}".encode()).hexdigest()
 
 
 def _invocation(result: CheckResult) -> dict:

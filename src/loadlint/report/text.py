@@ -17,7 +17,7 @@ def render_text(result: CheckResult) -> str:
 
 
 def _finding_lines(finding: Finding) -> list[str]:
-    where = f"{finding.path}:{finding.span.line}:{finding.span.column}"
+    where = finding.location
     mark = f"{FIXABLE_MARK} " if fixable(finding) else ""
     lines = [f"{where}: {finding.code} {mark}[{finding.name}] {finding.message}"]
     if finding.suggestion:
@@ -79,7 +79,7 @@ def _summary_lines(result: CheckResult) -> list[str]:
     if result.unresolved:
         lines.append(f"Unresolved ({len(result.unresolved)}), not checked:")
         for use in result.unresolved:
-            lines.append(f"  {use.path}:{use.line}: {describe_unresolved(use)}")
+            lines.append(f"  {use.location}: {describe_unresolved(use)}")
             lines.extend(f"    via: {step}" for step in use.trace)
     if result.errors:
         lines.append(f"Files not checked ({len(result.errors)}):")

@@ -119,6 +119,13 @@ def repo_layout(files: frozenset[str]) -> tuple[str, tuple[str, ...]] | None:
     return "other", tuple(sorted(files)[:SHOWN_LAYOUT_FILES])
 
 
+def gguf_architecture(gguf: object) -> str | None:
+    """The `architecture` of model_info's `gguf` (the `general.architecture` the Hub read from the
+    repo's GGUF files); None when the Hub gives none."""
+    architecture = gguf.get("architecture") if isinstance(gguf, Mapping) else None
+    return architecture if isinstance(architecture, str) and architecture else None
+
+
 @dataclass(frozen=True, slots=True)
 class AdapterFacts:
     """adapter_config.json: the base model a PEFT adapter is attached to, its task and its kind."""
@@ -259,6 +266,7 @@ def model_facts(
     vocab_size: int | None = None,
     tokenizer: TokenizerFacts | None = None,
     files: frozenset[str] | None = None,
+    gguf_architecture: str | None = None,
 ) -> ModelFacts:
     """The facts of a checkpoint; `files` is the repo's file list when it is known."""
     return ModelFacts(
@@ -279,4 +287,5 @@ def model_facts(
         tokenizer_auto_map=tokenizer.auto_map if tokenizer is not None else None,
         processor_files=processor_files(files) if files is not None else None,
         weight_formats=weight_formats(files) if files is not None else None,
+        gguf_architecture=gguf_architecture,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from loadlint.rules._base import Rule
+from loadlint.rules.adapter_base_mismatch import AdapterBaseMismatch
 from loadlint.rules.adapter_mismatch import AdapterMismatch
 from loadlint.rules.chat_template_missing import ChatTemplateMissing
 from loadlint.rules.chat_template_output import ChatTemplateOutputAsTensor
@@ -44,6 +45,7 @@ ALL_RULES: tuple[Rule, ...] = (
     ChatTemplateOutputAsTensor(),
     GenerateLength(),
     AdapterMismatch(),
+    AdapterBaseMismatch(),
     RemovedLoadingKwarg(),
     RemovedAutoClass(),
     DeprecatedTorchDtype(),

@@ -3,7 +3,8 @@
 Each entry carries the real config fields of a real public model (model_type, architectures,
 is_encoder_decoder, auto_map, vocab_size), its Hub card data (pipeline_tag, transformersInfo.auto_model)
 whether its tokenizer files carry a chat template and, for a remote-code model, tokenizer_config.json's
-`tokenizer_class` and `auto_map`, and which processor configs it holds,
+`tokenizer_class` and `auto_map`, which processor configs it holds and, for a GGUF repo, the
+architecture the Hub reads from its files,
 so the examples show what `loadlint check` says about that model, without a network.
 """
 
@@ -61,11 +62,14 @@ EXAMPLE_MODELS: dict[str, ModelFacts] = {
                pipeline_tag="text-generation"),
         _model("meta-llama/Llama-2-7b-hf", "llama", "LlamaForCausalLM", pipeline_tag="text-generation",
                auto_model="AutoModelForCausalLM", vocab_size=32000),
+        _model("huggyllama/llama-7b", "llama", "LlamaForCausalLM", vocab_size=32000),
         _model("timdettmers/guanaco-7b", "llama", "LlamaForCausalLM", vocab_size=32000,
                adapter_base="huggyllama/llama-7b", adapter_task="CAUSAL_LM", peft_type="LORA"),
         _model("meta-llama/Llama-2-7b", None, layout="original",
                layout_files=("consolidated.00.pth", "params.json")),
         _model("bartowski/Llama-3.2-1B-Instruct-GGUF", None, layout="gguf",
-               layout_files=("Llama-3.2-1B-Instruct-Q4_K_M.gguf", "Llama-3.2-1B-Instruct-Q8_0.gguf")),
+               layout_files=("Llama-3.2-1B-Instruct-Q4_K_M.gguf", "Llama-3.2-1B-Instruct-Q8_0.gguf"),
+               gguf_architecture="llama"),
+        _model("openai/clip-vit-base-patch32", "clip", "CLIPModel", processor_files=("preprocessor_config.json",)),
     )
 }

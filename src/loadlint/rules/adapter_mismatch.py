@@ -22,6 +22,8 @@ PEFT_CLASSES: dict[str, tuple[str, str | None]] = {
     "AutoPeftModelForFeatureExtraction": ("AutoModel", "FEATURE_EXTRACTION"),
 }
 TASK_CLASSES = {task: name for name, (_, task) in PEFT_CLASSES.items() if task is not None}
+# The transformers Auto class a `task_type` is for (CAUSAL_LM -> AutoModelForCausalLM, ...).
+TASK_TARGETS = {task: target for target, task in PEFT_CLASSES.values() if task is not None}
 
 
 class AdapterMismatch(Rule):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from loadlint import semantics
 from loadlint.facts import CallSite, ModelFacts
 from loadlint.findings import Finding
+from loadlint.gguf import gguf_supported
 from loadlint.rules._base import Rule, describe
 from loadlint.tables.model import Tables
 
@@ -20,7 +21,10 @@ class UnknownModelType(Rule):
     ## Why is this bad?
     transformers raises `ValueError: The checkpoint you are trying to load has model type X but
     Transformers does not recognize this architecture`. Either the architecture is newer than the
-    installed transformers, or it was removed (26 types left in v5, e.g. `transfo-xl`).
+    installed transformers, or it was removed (26 types left in v5, e.g. `transfo-xl`).  A
+    `gguf_file=` load is judged on its GGUF architecture (the Hub reads it from the files): one
+    transformers does not convert raises `ValueError: GGUF model with architecture X is not
+    supported yet`.
 
     ## Example
     ```python
@@ -55,7 +59,22 @@ class UnknownModelType(Rule):
     )
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:
-        if model is None or model.model_type is None or semantics.is_known_type(tables, model.model_type):
+        if model is None or model.model_type is None:
+            return
+        architecture = model.gguf_architecture if site.loads_gguf else None
+        supported = tables.gguf_architectures
+        if architecture is not None and supported and not gguf_supported(architecture, supported):
+            yield self.finding(
+                site,
+                model,
+                f"the GGUF files of {describe(site)} hold architecture `{architecture}`, which transformers "
+                f"{tables.transformers_version} cannot convert: it raises `ValueError: GGUF model with "
+                f"architecture {architecture} is not supported yet`",
+                suggestion="load the original (transformers-format) repo, or a transformers release that "
+                "converts this GGUF architecture",
+            )
+            return
+        if semantics.is_known_type(tables, model.model_type):
             return
         if "AutoConfig" in model.auto_map_classes:
             return

@@ -74,6 +74,10 @@ class WrongAutoClass(Rule):
         'AutoModelForCausalLM.from_pretrained("llava-hf/llava-1.5-7b-hf")\n',
         'from transformers import AutoModelForSeq2SeqLM\n'
         'AutoModelForSeq2SeqLM.from_pretrained("openai/whisper-tiny")\n',
+        '# the config comes from the GGUF file: architecture `llama`\n'
+        'from transformers import AutoModelForSeq2SeqLM\n'
+        'AutoModelForSeq2SeqLM.from_pretrained("bartowski/Llama-3.2-1B-Instruct-GGUF",\n'
+        '                                      gguf_file="Llama-3.2-1B-Instruct-Q4_K_M.gguf")\n',
     )
 
     def check(self, site: CallSite, model: ModelFacts | None, tables: Tables) -> Iterator[Finding]:

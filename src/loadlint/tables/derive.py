@@ -31,12 +31,14 @@ from loadlint.tables.evaluate import (
 )
 from loadlint.tables.inputs import Inputs, SourceFiles
 from loadlint.tables.model import ClassNames, Tables, TablesError
+from loadlint.tables.model_classes import read_model_classes
 
 _AUTO_DIR = Path("models", "auto")
 MARKER = _AUTO_DIR / "modeling_auto.py"  # the file that tells a transformers package folder apart
 _PIPELINES_FILE = Path("pipelines", "__init__.py")
 _MODELING_FILE = Path("modeling_utils.py")
 _TOKENIZATION_AUTO_FILE = _AUTO_DIR / "tokenization_auto.py"
+_GGML_FILE = Path("integrations", "ggml.py")
 # transformers' own deprecation warnings for renamed loading arguments, e.g.
 # "`torch_dtype` is deprecated! Use `dtype` instead!"
 _RENAMED_ARGUMENT_WARNING = re.compile(r"^`(\w+)` is deprecated! Use `(\w+)` instead!$")
@@ -225,6 +227,7 @@ def derive_with_inputs(package_dir: Path, origin: str) -> tuple[Tables, Inputs]:
     if not auto_models:
         raise TablesError(f"{package.auto_dir / 'modeling_auto.py'}: no Auto model class found")
     loader_classes = package.loader_class_names() | frozenset(auto_models)
+    classes = read_model_classes(sources, package_dir)
     tables = Tables(
         transformers_version=_read_version(sources, package_dir / "__init__.py"),
         origin=origin,
@@ -232,6 +235,11 @@ def derive_with_inputs(package_dir: Path, origin: str) -> tuple[Tables, Inputs]:
         auto_models=auto_models,
         loader_classes=loader_classes,
         processor_types=_processor_types(package),
+        gguf_architectures=_gguf_architectures(sources, package_dir / _GGML_FILE),
+        model_classes=classes.model_classes,
+        config_model_types=classes.config_model_types,
+        sub_config_classes=classes.sub_config_classes,
+        composite_config_classes=classes.composite_config_classes,
         **_read_pipeline_tables(sources, package_dir / _PIPELINES_FILE),
         **_read_loading_arguments(sources, package_dir),
     )
@@ -272,6 +280,23 @@ def _processor_types(package: _AutoPackage) -> dict[str, frozenset[str]]:
             if names and model_type in mapping.config_names
         )
     return types
+
+
+def _gguf_architectures(sources: SourceFiles, path: Path) -> frozenset[str]:
+    """GGUF_SUPPORTED_ARCHITECTURES: the keys of integrations/ggml.py's GGUF_CONFIG_MAPPING literal
+    (modeling_gguf_pytorch_utils.py lists `GGUF_TO_TRANSFORMERS_MAPPING["config"]`, which is it)."""
+    if not path.is_file():  # a transformers older than its GGUF support
+        return frozenset()
+    for statement in sources.tree(path).body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "GGUF_CONFIG_MAPPING" for t in statement.targets
+        ):
+            if isinstance(statement.value, ast.Dict) and all(
+                isinstance(k, ast.Constant) and isinstance(k.value, str) for k in statement.value.keys
+            ):
+                return frozenset(k.value for k in statement.value.keys)  # type: ignore[union-attr]
+            break
+    raise TablesError(f"{path}: GGUF_CONFIG_MAPPING is not a dict literal with string keys")
 
 
 def _is_class_names(value: object) -> bool:

@@ -75,6 +75,27 @@ class SourceFiles:
         self.inputs = Inputs()
         self._trees: dict[Path, ast.Module] = {}
 
+    def text(self, path: Path) -> str:
+        """The file's text, unparsed (noted like a parsed one); raises TablesError when it cannot be read."""
+        try:
+            with open(path, "rb") as handle:
+                status = os.fstat(handle.fileno())
+                data = handle.read()
+            text = data.decode("utf-8")
+        except FileNotFoundError:
+            raise TablesError(f"{path}: file not found") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise TablesError(f"{path}: cannot read ({error})") from None
+        self.inputs.files[str(path)] = signature(status)
+        return text
+
+    def folders(self, folder: Path) -> list[str]:
+        """The subfolders of `folder`, sorted; raises TablesError when it cannot be listed."""
+        try:
+            return sorted(entry.name for entry in os.scandir(folder) if entry.is_dir() and entry.name != "__pycache__")
+        except OSError as error:
+            raise TablesError(f"{folder}: cannot list ({error})") from None
+
     def tree(self, path: Path) -> ast.Module:
         """The parsed file; raises TablesError, naming it, when it cannot be read or is not Python."""
         if path not in self._trees:

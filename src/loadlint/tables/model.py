@@ -11,7 +11,7 @@ import functools
 from dataclasses import dataclass
 
 # Bump when the shape of `Tables.to_json()` changes, so an old snapshot is rejected, not misread.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: gguf_architectures, model_classes and the config classes' traits
 
 ClassNames = str | tuple[str, ...]
 
@@ -38,6 +38,15 @@ class Tables:
     ignored_tokenizer_kwargs: frozenset[str] = frozenset()  # popped and dropped by AutoTokenizer.from_pretrained
     # AutoProcessor, AutoImageProcessor, ... -> the model types its mapping serves
     processor_types: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+    # GGUF_SUPPORTED_ARCHITECTURES: the GGUF architectures transformers converts (`gguf_file=`)
+    gguf_architectures: frozenset[str] = frozenset()
+    # Every model class a model package exports (`__all__`), Auto table or not -> its config class
+    # (None when it cannot be read); and of each config class its class-level model_type, whether it
+    # has a `base_config_key` and whether it declares sub-configs (see `tables.model_classes`).
+    model_classes: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    config_model_types: dict[str, str] = dataclasses.field(default_factory=dict)
+    sub_config_classes: frozenset[str] = frozenset()
+    composite_config_classes: frozenset[str] = frozenset()
 
     def model_types_for_class(self, class_name: str) -> frozenset[str]:
         """The model types that some Auto class resolves to `class_name` (e.g. "T5ForConditionalGeneration")."""
@@ -54,6 +63,10 @@ class Tables:
         """Whether the processor Auto class `auto_class` (e.g. "AutoImageProcessor") has a class for
         `model_type`, looked up as transformers does (`lookup_type`)."""
         return self.lookup_type(model_type) in self.processor_types.get(auto_class, frozenset())
+
+    def config_owner(self, class_name: str) -> str | None:
+        """The model type whose config is `class_name`, as `lookup_type` finds it; None for none."""
+        return self._config_owners.get(class_name)
 
     def is_config_class(self, class_name: str) -> bool:
         """Whether some model type's config is `class_name` (e.g. "GPT2Config")."""
@@ -97,6 +110,11 @@ class Tables:
             "processor_types": {
                 auto_class: sorted(self.processor_types[auto_class]) for auto_class in sorted(self.processor_types)
             },
+            "gguf_architectures": sorted(self.gguf_architectures),
+            "model_classes": dict(sorted(self.model_classes.items())),
+            "config_model_types": dict(sorted(self.config_model_types.items())),
+            "sub_config_classes": sorted(self.sub_config_classes),
+            "composite_config_classes": sorted(self.composite_config_classes),
         }
 
     @classmethod
@@ -125,6 +143,11 @@ class Tables:
                 processor_types={
                     auto_class: frozenset(types) for auto_class, types in data["processor_types"].items()
                 },
+                gguf_architectures=frozenset(data["gguf_architectures"]),
+                model_classes={str(k): v if v is None else str(v) for k, v in data["model_classes"].items()},
+                config_model_types={str(k): str(v) for k, v in data["config_model_types"].items()},
+                sub_config_classes=frozenset(data["sub_config_classes"]),
+                composite_config_classes=frozenset(data["composite_config_classes"]),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise TablesError(

@@ -22,6 +22,7 @@ from loadlint.resolve.normalize import (
     adapter_facts,
     adapter_model_facts,
     chat_template_presence,
+    gguf_architecture,
     model_facts,
     normalize_config,
     read_config_file,
@@ -32,7 +33,8 @@ from loadlint.resolve.normalize import (
 if TYPE_CHECKING:
     from huggingface_hub.hf_api import ModelInfo
 
-MODEL_INFO_EXPAND = ["config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo", "siblings"]
+# `gguf`: the Hub reads the `general.architecture` of a repo's GGUF files, so no file is downloaded for it.
+MODEL_INFO_EXPAND = ["config", "sha", "pipeline_tag", "gated", "tags", "transformersInfo", "siblings", "gguf"]
 
 
 def from_hub(
@@ -68,7 +70,7 @@ def _from_hub(
     layout = repo_layout(files) if files is not None else None
     if layout is not None:  # the Hub lists the files: no config.json, and no adapter either
         return ModelFacts(ref, "hub", None, sha=sha, gated=bool(info.gated), tags=_tags(info), layout=layout[0],
-                          layout_files=layout[1])
+                          layout_files=layout[1], gguf_architecture=gguf_architecture(info.gguf))
     hub_config = info.config if isinstance(info.config, dict) else {}
     config = normalize_config(hub_config, full=False)
     # The Hub's `config` is a subset: no model_type (e.g. hidden for a gated repo without a token) or
@@ -98,6 +100,7 @@ def _from_hub(
         vocab_size=vocab_size,
         tokenizer=_hub_tokenizer(ref, sha, files, endpoint, token, timeout, deadline) if tokenizer else None,
         files=files,
+        gguf_architecture=gguf_architecture(info.gguf),
     )
 
 

@@ -1,0 +1,134 @@
+"""loadlint's records as LSP types: findings as diagnostics, fixes as workspace edits, facts as
+hover text.  Spans count characters from 1; LSP positions count from 0 in the client's units
+(UTF-16 unless negotiated), so every conversion goes through the document's lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
+from loadlint.facts import ModelFacts, Span, TraceStep, Unresolved
+from loadlint.findings import Finding
+from loadlint.fixes import Edit, applies
+from loadlint.rules import RULES_BY_CODE
+
+SOURCE = "loadlint"
+FIX_ALL = "source.fixAll.loadlint"
+_SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
+_NOQA_CODE = re.compile(r"#\s*(?:noqa|NOQA)\s*:[^#]*?\b(LL\d{3})\b")
+
+
+class Positions:
+    """Span ⇄ LSP range for one document's text."""
+
+    def __init__(self, text: str, codec: PositionCodec) -> None:
+        self.lines = text.splitlines(keepends=True) or [""]
+        self.codec = codec
+
+    def position(self, line: int, column: int) -> types.Position:
+        point = types.Position(line=max(line - 1, 0), character=max(column - 1, 0))
+        return self.codec.position_to_client_units(self.lines, point)
+
+    def range(self, span: Span) -> types.Range:
+        return types.Range(self.position(span.line, span.column), self.position(span.end_line, span.end_column))
+
+    def point(self, position: types.Position) -> tuple[int, int]:
+        """An LSP position as (line, column), 1-based, in characters."""
+        server = self.codec.position_from_client_units(self.lines, position)
+        return server.line + 1, server.character + 1
+
+    def text_edit(self, edit: Edit) -> types.TextEdit:
+        return types.TextEdit(range=self.range(edit.span), new_text=edit.content)
+
+    def whole(self) -> types.Range:
+        last = len(self.lines) - 1
+        end = types.Position(line=last, character=len(self.lines[last]))
+        if self.lines[last].endswith(("\n", "\r")):
+            end = types.Position(line=last + 1, character=0)
+        return types.Range(types.Position(line=0, character=0), self.codec.position_to_client_units(self.lines, end))
+
+
+def diagnostic(finding: Finding, positions: Positions, uri_of) -> types.Diagnostic:
+    """A finding as the editor shows it: its help on a second line, the trace of a followed id as
+    related locations, and `data` naming the rule and where to read about it."""
+    message = finding.message + (f"\nhelp: {finding.suggestion}" if finding.suggestion else "")
+    related = [_related(step, uri_of) for step in finding.trace]
+    return types.Diagnostic(
+        range=positions.range(finding.span),
+        severity=_SEVERITY[finding.severity],
+        code=finding.code,
+        source=SOURCE,
+        message=message,
+        related_information=related or None,
+        data={"name": finding.name, "docs": f"loadlint rule {finding.code}", "model_id": finding.model_id},
+    )
+
+
+def _related(step: TraceStep, uri_of) -> types.DiagnosticRelatedInformation:
+    point = types.Position(line=max(step.line - 1, 0), character=max(step.column - 1, 0))
+    return types.DiagnosticRelatedInformation(
+        location=types.Location(uri=uri_of(step.path), range=types.Range(point, point)), message=step.note
+    )
+
+
+def quick_fixes(
+    uri: str, findings: Sequence[Finding], diagnostics: Sequence[types.Diagnostic], positions: Positions
+) -> list[types.CodeAction]:
+    """The fix of each finding, labelled safe or unsafe; a safe one is the preferred action."""
+    actions = []
+    for finding, shown in zip(findings, diagnostics):
+        fix = finding.fix
+        if fix is None or not fix.edits:
+            continue
+        actions.append(
+            types.CodeAction(
+                title=f"{fix.title} ({finding.code}, {fix.applicability} fix)",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[shown],
+                edit=types.WorkspaceEdit(changes={uri: [positions.text_edit(edit) for edit in fix.edits]}),
+                is_preferred=applies(fix, unsafe=False),
+            )
+        )
+    return actions
+
+
+def replace_all(uri: str, title: str, kind: str, fixed: str, positions: Positions) -> types.CodeAction:
+    edit = types.TextEdit(range=positions.whole(), new_text=fixed)
+    return types.CodeAction(title=title, kind=kind, edit=types.WorkspaceEdit(changes={uri: [edit]}))
+
+
+def hover_on_facts(model_id: str, found: ModelFacts | Unresolved | None, loader: str, fits: str | None) -> str:
+    """What the Hub (or the lockfile, or a cache) says about the id under the cursor, in Markdown."""
+    if found is None:
+        return f"**{model_id}**: not resolved yet"
+    if isinstance(found, Unresolved):
+        return f"**{model_id}**: not resolved ({found.reason}): {found.detail}"
+    lines = [f"**{model_id}**" + (f" @ `{found.ref.revision}`" if found.ref.revision else "")]
+    lines.append(f"- model_type: `{found.model_type}`" if found.model_type else "- model_type: unknown")
+    if found.architectures:
+        lines.append("- architectures: " + ", ".join(f"`{name}`" for name in found.architectures))
+    if fits:
+        verdict = "fits" if fits == loader else f"does not fit; use `{fits}`"
+        lines.append(f"- this call: `{loader}` ({verdict})")
+    if found.pipeline_tag:
+        lines.append(f"- pipeline tag: `{found.pipeline_tag}`")
+    lines.append(f"- gated: {'yes' if found.gated else 'no'}")
+    if found.auto_map:
+        lines.append("- remote code: " + ", ".join(f"`{auto}`" for auto, _ in found.auto_map))
+    commit = f" at `{found.sha[:12]}`" if found.sha else ""
+    lines.append(f"- facts from: {found.source}{commit}")
+    return "\n".join(lines)
+
+
+def hover_on_noqa(line: str, column: int) -> str | None:
+    """The summary of the loadlint code under the cursor in a `# noqa:` comment."""
+    for match in _NOQA_CODE.finditer(line):
+        for code in re.finditer(r"LL\d{3}", line[match.start():match.end()]):
+            start = match.start() + code.start()
+            if start < column <= start + len(code.group()) + 1 and code.group() in RULES_BY_CODE:
+                rule = RULES_BY_CODE[code.group()]
+                return f"**{rule.code}** `{rule.name}` ({rule.severity}): {rule.summary}"
+    return None
