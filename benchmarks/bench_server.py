@@ -26,8 +26,8 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench.inputs import TRAINING_SCRIPT  # noqa: E402
-from bench.models import model_set  # noqa: E402
+from bench.inputs import TRAINING_SCRIPT
+from bench.models import model_set
 
 LINES = 1000
 LOADS = 40
@@ -43,16 +43,24 @@ def write_module(folder: Path) -> Path:
     references = [model for model in models.generated if model.right_class == "AutoModelForSeq2SeqLM"]
     body = TRAINING_SCRIPT.split("\n\n\ndef ", 1)[1].rsplit("\n\n\nif __name__", 1)[0]
     classes = {"AutoTokenizer", "get_linear_schedule_with_warmup"}
-    lines = ['"""Many training runs in one long module."""', "", "import argparse", "", "import torch",
-             "from torch.utils.data import DataLoader"]
+    lines = [
+        '"""Many training runs in one long module."""',
+        "",
+        "import argparse",
+        "",
+        "import torch",
+        "from torch.utils.data import DataLoader",
+    ]
     blocks: list[str] = []
     index = 0
     while sum(block.count("\n") + 3 for block in blocks) + len(lines) + 2 < LINES:
         model, reference = trained[index % len(trained)], references[index % len(references)]
         classes |= {model.right_class, reference.wrong_classes[0]}
         block = "def " + body.format(
-            model_id=model.model_id, right_class=model.right_class,
-            reference_id=reference.model_id, reference_class=reference.wrong_classes[0],
+            model_id=model.model_id,
+            right_class=model.right_class,
+            reference_id=reference.model_id,
+            reference_class=reference.wrong_classes[0],
         )
         block = block.replace("MODEL_ID", repr(model.model_id)).replace("REFERENCE_ID", repr(reference.model_id))
         for name in ("batches", "train", "main", "encode"):
@@ -66,7 +74,7 @@ def write_module(folder: Path) -> Path:
     return path
 
 
-async def round_trips(command: list[str], path: Path, changes: int) -> list[float]:
+async def round_trips(command: list[str], path: Path, changes: int, kind: str) -> list[float]:
     client = LanguageClient("bench", "1")
     published: asyncio.Queue[float] = asyncio.Queue()
 
@@ -80,19 +88,30 @@ async def round_trips(command: list[str], path: Path, changes: int) -> list[floa
     )
     client.initialized(types.InitializedParams())
     uri, text = path.as_uri(), path.read_text()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+    )
     await asyncio.wait_for(published.get(), 60)
-    # A keystroke in a function body: a trailing comment that grows by a character, on the lines
-    # that end an optimizer step, one after another (the code stays valid, so every change is checked).
+    # A keystroke in a function body, on the lines that end an optimizer step, one after another: in a
+    # trailing comment that grows by a character ("comment"), or in the code, a learning rate's digit
+    # ("code"); the code stays valid, so every change is checked.
     lines = text.splitlines()
-    steps = [number for number, line in enumerate(lines) if line.strip() == "optimizer.step()"]
+    marker = "optimizer.step()" if kind == "comment" else "default=5e-5"
+    targets = [number for number, line in enumerate(lines) if marker in line]
     times = []
     for version in range(2, changes + 2):
-        line = steps[version % len(steps)]
-        end = len(lines[line])
-        lines[line] += "  #" if not lines[line].endswith("#") and "  #" not in lines[line] else "x"
+        line = targets[version % len(targets)]
+        if kind == "comment":
+            end = len(lines[line])
+            lines[line] += "  #" if "  #" not in lines[line] else "x"
+            start, new = end, lines[line][end:]
+        else:
+            start = lines[line].index("5e-5")
+            digit = str((int(lines[line][start]) % 9) + 1)
+            lines[line] = lines[line][:start] + digit + lines[line][start + 1 :]
+            end, new = start + 1, digit
         edit = types.TextDocumentContentChangePartial(
-            range=types.Range(types.Position(line, end), types.Position(line, end)), text=lines[line][end:]
+            range=types.Range(types.Position(line, start), types.Position(line, end)), text=new
         )
         started = time.perf_counter()
         client.text_document_did_change(
@@ -107,8 +126,13 @@ async def round_trips(command: list[str], path: Path, changes: int) -> list[floa
 
 def summary(name: str, times: list[float]) -> dict:
     milliseconds = sorted(time * 1000 for time in times)
-    return {"server": name, "median_ms": round(statistics.median(milliseconds), 1),
-            "min_ms": round(milliseconds[0], 1), "max_ms": round(milliseconds[-1], 1), "changes": len(times)}
+    return {
+        "server": name,
+        "median_ms": round(statistics.median(milliseconds), 1),
+        "min_ms": round(milliseconds[0], 1),
+        "max_ms": round(milliseconds[-1], 1),
+        "changes": len(times),
+    }
 
 
 def _timed(argv: list[str]) -> float:
@@ -125,14 +149,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = write_module(Path(folder))
         command = [sys.executable, "-m", "loadlint", "server"]
-        results = [summary("loadlint server", asyncio.run(round_trips(command, path, args.changes)))]
+        results = [
+            summary(f"loadlint server, {kind} edit", asyncio.run(round_trips(command, path, args.changes, kind)))
+            for kind in ("code", "comment")
+        ]
         ruff = shutil.which("ruff")
         if ruff:  # the same file through `ruff check`, a whole process per run, for scale
-            results.append(summary("ruff check", [_timed([ruff, "check", "--no-cache", "--exit-zero", "-q", str(path)]) for _ in range(5)]))
+            results.append(
+                summary(
+                    "ruff check",
+                    [_timed([ruff, "check", "--no-cache", "--exit-zero", "-q", str(path)]) for _ in range(5)],
+                )
+            )
     for result in results:
-        what = "didChange -> publishDiagnostics" if result["server"] == "loadlint server" else "whole run"
-        print(f"{result['server']:<16} {what}: median {result['median_ms']} ms "
-              f"(min {result['min_ms']}, max {result['max_ms']}, {result['changes']} runs, {LINES}-line file)")
+        what = "whole run" if result["server"] == "ruff check" else "didChange -> publishDiagnostics"
+        print(
+            f"{result['server']:<30} {what}: median {result['median_ms']} ms "
+            f"(min {result['min_ms']}, max {result['max_ms']}, {result['changes']} runs, {LINES}-line file)"
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
 

@@ -184,3 +184,73 @@ async def test_an_unreachable_hub_is_said_once(project: Path, env: dict[str, str
     finally:
         await lsp.shutdown_session()
 
+
+
+async def test_disable_for_this_line_merges_with_other_tools_codes(client: LanguageClient, project: Path) -> None:
+    text = WRONG.replace('small")\n', 'small")  # noqa: E501\n')
+    uri = open_file(client, project / "app.py", text)
+    (shown,) = await diagnostics_until(client, uri, bool)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=shown.range,
+            context=types.CodeActionContext(diagnostics=[shown]),
+        )
+    )
+    (disable,) = [action for action in actions if action.title == "Disable LL001 for this line"]
+    assert applied(text, disable.edit.changes[uri]) == text.replace("# noqa: E501", "# noqa: E501, LL001")
+    change(client, uri, 2, applied(text, disable.edit.changes[uri]))
+    assert await diagnostics_until(client, uri, lambda shown: not shown) == []
+
+
+NOTEBOOK_CELLS = ["from transformers import AutoModelForCausalLM", "# the model\n%pip list", 'MODEL = "google-t5/t5-small"',
+                  "model = AutoModelForCausalLM.from_pretrained(MODEL)"]
+
+
+async def test_a_notebook_is_checked_across_its_cells(client: LanguageClient, project: Path) -> None:
+    """LSP 3.17 notebook synchronization: one module of the code cells, diagnostics in their cell."""
+    notebook_uri = (project / "demo.ipynb").as_uri()
+    cells = [f"{notebook_uri}#cell{index}" for index in range(len(NOTEBOOK_CELLS) + 1)]
+    kinds = [types.NotebookCellKind.Code] * 2 + [types.NotebookCellKind.Markup] + [types.NotebookCellKind.Code] * 2
+    texts = [*NOTEBOOK_CELLS[:2], "# Notes", *NOTEBOOK_CELLS[2:]]
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri, notebook_type="jupyter-notebook", version=1,
+                cells=[types.NotebookCell(kind=kind, document=cell) for kind, cell in zip(kinds, cells)],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(uri=cell, language_id="python" if kind == types.NotebookCellKind.Code else "markdown",
+                                       version=1, text=text)
+                for kind, cell, text in zip(kinds, cells, texts)
+            ],
+        )
+    )
+    (shown,) = await diagnostics_until(client, cells[4], bool)
+    assert shown.code == "LL001" and shown.range.start == types.Position(line=0, character=8)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=cells[4]), range=shown.range,
+            context=types.CodeActionContext(diagnostics=[shown], only=[types.CodeActionKind.QuickFix]),
+        )
+    )
+    (fix,) = [action for action in actions if "safe fix" in action.title]
+    assert set(fix.edit.changes) == {cells[0], cells[4]}  # the import in cell 1, the call in cell 5
+    assert applied(texts[0], fix.edit.changes[cells[0]]) == "from transformers import AutoModelForSeq2SeqLM"
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=cells[4]), position=types.Position(line=0, character=30))
+    )
+    assert "model_type: `t5`" in hover.contents.value
+
+
+async def test_offline_without_facts_is_said_once(project: Path, env: dict[str, str]) -> None:
+    lsp = await started(project, env, options={"offline": True})
+    try:
+        uri = open_file(lsp, project / "app.py")
+        message = await asyncio.wait_for(lsp.wait_for_notification(types.WINDOW_SHOW_MESSAGE), 30)
+        assert "offline, and google-t5/t5-small is in no lockfile or cache" in message.message
+        change(lsp, uri, 2, WRONG + "\n")
+        await asyncio.sleep(1)
+        assert len([m for m in lsp.messages if "offline" in m.message]) == 1
+        assert not lsp.diagnostics.get(uri)
+    finally:
+        await lsp.shutdown_session()

@@ -94,6 +94,10 @@ CHECK_OPTIONS = (
            help="Also apply fixes that may change behaviour (with --fix or --diff)."),
     option("--diff", action="store_true", help="Print the fixes as a unified diff and write nothing; exit 1 if any."),
     option("--show-fixes", action="store_true", help="List the fixes that were applied."),
+    option("--watch", action="store_true", help="Check again whenever a checked file, the configuration or the "
+           "lockfile changes, until Ctrl-C. Needs the watch extra."),
+    option("--add-noqa", action="store_true", help="Add a `# noqa: LLxxx` to each line with a finding "
+           "(merged into an existing `# noqa: ...`) and write the files, instead of reporting."),
     option("--exit-zero", action="store_true", help="Exit 0 even when there are findings (errors still exit 2)."),
     option("--exit-non-zero-on-fix", action="store_true",
            help="Exit 1 when --fix changed a file, even if nothing remains."),
@@ -105,6 +109,8 @@ CHECK_OPTIONS = (
     CONFIG,
     option("--force-exclude", action="store_true",
            help="Apply exclusions and .gitignore to paths named explicitly too."),
+    option("--extension", action="append", metavar="EXT:LANG",
+           help="Check files with this suffix as python, pyi or ipynb (e.g. ipy:ipynb); comma-separated or repeated."),
     option("--respect-gitignore", action=argparse.BooleanOptionalAction, default=True,
            help="Skip files that .gitignore ignores."),
     OFFLINE,
@@ -138,6 +144,12 @@ CHECK_OPTIONS = (
            help="--runtime full: load pickle weights when there are no safetensors."),
 )
 LOCK_OPTIONS = (PATHS, LOCKFILE, TRANSFORMERS, TIMEOUT, OFFLINE, CONFIG)
+MODEL_OPTIONS = (
+    option("model_id", metavar="ID", help="A Hub model id (org/name) or a local model folder."),
+    option("--revision", metavar="REVISION", help="A branch, tag or commit of the id [default: the default branch]."),
+    option("--output-format", choices=("text", "json"), default="text", help="How to print the facts [default: text]."),
+    OFFLINE, LOCKFILE, TRANSFORMERS, TIMEOUT, CONFIG,
+)
 
 
 def fail(message: str) -> SystemExit:
@@ -148,13 +160,29 @@ def fail(message: str) -> SystemExit:
 
 def check(args: argparse.Namespace) -> int:
     """Find every model-loading call under PATHS and judge its class against each model."""
+    if not args.watch:
+        return _check_once(args)
+    if args.add_noqa or args.diff:
+        raise fail("--watch cannot be combined with --add-noqa or --diff")
+    from loadlint.watch import CONFIG_NAMES, WatchUnavailable, watch
+
+    read = [args.config_file, args.lockfile, *CONFIG_NAMES]  # those in the working directory are found by name
+    suffixes = [item.partition(":")[0] for value in args.extension or () for item in value.split(",")]
+    try:
+        return watch(args.paths or (".",), [str(p) for p in read if p and os.path.exists(p)], suffixes,
+                     lambda: _check_once(args))
+    except WatchUnavailable as exc:
+        raise fail(str(exc)) from None
+
+
+def _check_once(args: argparse.Namespace) -> int:
     from loadlint.config import CliOverrides, RunSettings
     from loadlint.engine import CheckOptions, UsageError, run_check
     from loadlint.report._shared import plural
 
     overrides = CliOverrides(
         select=args.select, extend_select=args.extend_select or (), ignore=args.ignore or (),
-        force_exclude=args.force_exclude,
+        force_exclude=args.force_exclude, extension=args.extension or (),
     )
     run, settings = _configured(
         args.paths, args.config_file, overrides, args.respect_gitignore,
@@ -200,10 +228,14 @@ def check(args: argparse.Namespace) -> int:
             offline=options.resolver.offline or args.locked, progress=sys.stderr.isatty(),
         )
         options = dataclasses.replace(options, runtime=runtime_options)
+    if args.add_noqa and (args.fix or args.diff):
+        raise fail("--add-noqa cannot be combined with --fix or --diff")
     try:
         result = run_check(options)
     except UsageError as exc:
         raise fail(str(exc)) from None
+    if args.add_noqa:
+        return _add_noqa(result, run.discovery)
     if args.diff:
         sys.stdout.write("".join(result.diffs))
         print(f"Would fix {plural(len(result.diffs), 'file')}.", file=sys.stderr)
@@ -216,6 +248,19 @@ def check(args: argparse.Namespace) -> int:
     return _exit_code(
         result, diff=args.diff, exit_zero=args.exit_zero, fix_fails=args.exit_non_zero_on_fix, strict=args.strict
     )
+
+
+def _add_noqa(result, discovery) -> int:
+    """--add-noqa: the directives written, the count as Ruff words it; 2 when a file could not be
+    checked or written."""
+    from loadlint.add_noqa import add_noqa
+    from loadlint.report._shared import plural
+
+    outcome = add_noqa(result.findings, discovery.language_of)
+    for error in (*result.errors, *outcome.errors):
+        print(error, file=sys.stderr)
+    print(f"Added {plural(outcome.added, 'noqa directive')}.", file=sys.stderr)
+    return EXIT_ERROR if result.errors or outcome.errors else EXIT_CLEAN
 
 
 def _configured(paths, config_file, overrides, respect_gitignore: bool, cli_settings):
@@ -316,6 +361,33 @@ def lock(args: argparse.Namespace) -> int:
     return EXIT_ERROR if outcome.errors else EXIT_FINDINGS if outcome.failed else EXIT_CLEAN
 
 
+def model(args: argparse.Namespace) -> int:
+    """Show what loadlint knows about one model id and which Auto class loads it."""
+    from loadlint.config import CliOverrides, RunSettings
+    from loadlint.engine import CheckOptions, UsageError
+    from loadlint.facts import ModelRef
+    from loadlint.model_info import look_up
+    from loadlint.report.model import render_model_json, render_model_text
+
+    _, settings = _configured(
+        (), args.config_file, CliOverrides(), True,
+        RunSettings(offline=args.offline or None, lockfile=args.lockfile, timeout=args.timeout,
+                    transformers=args.transformers),
+    )
+    options = CheckOptions(
+        resolver=_resolver_settings(settings), lockfile=settings.lockfile, transformers_dir=settings.transformers
+    )
+    try:
+        report = look_up(ModelRef(args.model_id, args.revision), options)
+    except UsageError as exc:
+        raise fail(str(exc)) from None
+    sys.stdout.write(render_model_json(report) if args.output_format == "json" else render_model_text(report))
+    if report.unresolved is not None:
+        print(f"loadlint: {report.ref}: {report.unresolved.reason}: {report.unresolved.detail}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_CLEAN
+
+
 def rule(args: argparse.Namespace) -> int:
     """Print a rule's documentation and examples."""
     from loadlint.rules import RULES_BY_CODE
@@ -341,11 +413,23 @@ def list_rules(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def server(args: argparse.Namespace) -> int:
+    """Run the language server over stdio (diagnostics, quick fixes, hover); needs loadlint[server]."""
+    try:
+        from loadlint.server.app import main as serve
+    except ImportError as exc:
+        raise fail(f"`loadlint server` needs pygls: pip install 'loadlint[server]' ({exc})") from None
+    serve()
+    return EXIT_CLEAN
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], Sequence[Option]]] = {
     "check": (check, CHECK_OPTIONS),
     "lock": (lock, LOCK_OPTIONS),
+    "model": (model, MODEL_OPTIONS),
     "rule": (rule, (option("code", metavar="CODE", help="A rule code, e.g. LL001."),)),
     "rules": (list_rules, ()),
+    "server": (server, ()),
 }
 
 

@@ -231,7 +231,7 @@ class CallSite:
         return ModelRef(self.model_id, self.revision)
 
 
-UseKind = Literal["generate", "chat_template", "call", "adapter"]
+UseKind = Literal["generate", "chat_template", "call", "adapter", "component"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +258,8 @@ class UseSite:
     """A call on something a load returned: `model.generate(...)` ("generate"),
     `tokenizer.apply_chat_template(...)` ("chat_template"), `tokenizer(...)` or `pipe(...)` ("call"), and
     `PeftModel.from_pretrained(model, "adapter")` ("adapter": the base model given to peft, whose
-    arguments hold the adapter's id).
+    arguments hold the adapter's id), and `processor.tokenizer` ("component": a multimodal processor's
+    part read, called or not; `component` names it).
 
     `receiver` is the load whose result the object is, followed through names bound once and
     `self.x` set once in `__init__`; None when it cannot be followed.  `receiver_attributes` are the
@@ -272,6 +273,7 @@ class UseSite:
     receiver: CallSite | None
     arguments: tuple[Argument, ...] = ()
     receiver_attributes: frozenset[str] = frozenset()
+    component: str | None = None
 
     def argument(self, keyword: str) -> Argument | None:
         return next((a for a in self.arguments if a.keyword == keyword), None)
@@ -355,6 +357,10 @@ class ModelFacts:
     # The `general.architecture` of the repo's GGUF files, as the Hub reports it (model_info's `gguf`);
     # None when the repo has none or it is unknown.  A `gguf_file=` load is judged on it (`gguf_view`).
     gguf_architecture: str | None = None
+    # What AutoProcessor reads before its model-type table: each file of its lookup the repo has
+    # (processor configs, tokenizer_config.json, config.json), with the processor class or
+    # AutoProcessor repo code it names ("" for none); None unless every one was read.
+    processor_declarations: tuple[tuple[str, str], ...] | None = None
 
     @property
     def auto_map_classes(self) -> frozenset[str]:
@@ -421,6 +427,7 @@ def gguf_view(found: ModelFacts) -> ModelFacts | None:
         tokenizer_auto_map=None,
         layout=None,
         layout_files=(),
+        processor_declarations=None,
     )
 
 

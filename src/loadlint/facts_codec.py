@@ -49,6 +49,7 @@ FACTS: tuple[Fact, ...] = (
     Fact("processor_files", "strings", empty_is_known=True),
     Fact("weight_formats", "strings", empty_is_known=True),
     Fact("gguf_architecture", "string"),
+    Fact("processor_declarations", "string table", empty_is_known=True),
 )
 LOCKED_FACTS: tuple[Fact, ...] = tuple(fact for fact in FACTS if fact.locked)
 

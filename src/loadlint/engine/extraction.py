@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from loadlint.extract.external import put_in_external_values
 from loadlint.extract.imports import imported_files
 from loadlint.extract.invocations import project_invocations
 from loadlint.extract.project import shown
-from loadlint.facts import CallSite
+from loadlint.facts import CallSite, FileReport
 from loadlint.filecache import FileCache
 from loadlint.limits import FileLimits, deep_recursion
 from loadlint.tables.model import Tables
@@ -62,9 +63,16 @@ def extract_paths(
     root = str(discovery.root or os.getcwd())
     helpers = _helpers_called_from(files, named, root, extractor)
     link_parameters(files + helpers, root, extractor)
-    reports = [file.report for file in files + helpers]
-    put_in_external_values(reports, root, lambda: project_invocations(root, discovery))
+    outside_values(discovery)([file.report for file in files + helpers])
     return Extraction(files=files + _reached_from(helpers, named), errors=errors)
+
+
+def outside_values(discovery: DiscoveryOptions) -> Callable[[list[FileReport]], None]:
+    """What puts the values of config files and command lines into a run's records (`extract.external`);
+    the project's invocations are looked for once, when a load first needs them."""
+    root = str(discovery.root or os.getcwd())
+    invocations = functools.cache(lambda: project_invocations(root, discovery))
+    return lambda reports: put_in_external_values(reports, root, invocations)
 
 
 def _helpers_called_from(

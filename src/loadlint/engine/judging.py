@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from loadlint.engine.extraction import outside_values
 from loadlint.engine.options import CheckOptions
 from loadlint.engine.reading import SourceFile, loader_predicate
 from loadlint.extract import ALL_LIBRARIES, MODEL_LIBRARIES, extract_file
-from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, UseSite, facts_for, repo_facts
+from loadlint.facts import (
+    CallSite,
+    FileReport,
+    ModelFacts,
+    ModelRef,
+    Span,
+    Unresolved,
+    UseSite,
+    facts_for,
+    repo_facts,
+)
 from loadlint.findings import CheckResult, Finding
 from loadlint.fixer import FileFix, fix_file
 from loadlint.fixes import applies
@@ -127,11 +138,15 @@ def check_source(
     models: Mapping[ModelRef, ModelFacts | Unresolved],
     rules: Sequence[Rule],
     budget: Budget | None = None,
+    outside: Callable[[list[FileReport]], None] | None = None,
 ) -> list[Finding]:
-    """One file's findings from its bytes, with facts already resolved: the fix loop's re-check."""
+    """One file's findings from its bytes, with facts already resolved: the fix loop's re-check.
+    `outside` puts in the values its loads take from config files and command lines, as the run did."""
     report = extract_file(path, data, loader_predicate(tables), libraries_read_by(rules))
     if report.error:
         raise ValueError(report.error)
+    if outside is not None:
+        outside([report])
     findings = check_file(path, data, report.sites, models, tables, rules, uses=report.uses, budget=budget)
     return sorted(findings, key=Finding.sort_key)
 
@@ -149,8 +164,10 @@ def _fix(
     """Fix one file (or compute its diff); the findings left are those no fix removed."""
     assert file.data is not None
 
+    outside = outside_values(options.discovery)
+
     def recheck(data: bytes) -> list[Finding]:
-        return check_source(file.path, data, tables, models, rules, budget)
+        return check_source(file.path, data, tables, models, rules, budget, outside)
 
     outcome = fix_file(file.path, file.data, findings, recheck, unsafe=options.unsafe_fixes, budget=budget)
     if outcome.error:

@@ -15,7 +15,7 @@ from libcst.metadata import PositionProvider, QualifiedNameSource, ScopeProvider
 from loadlint.extract.callees import callee_key
 from loadlint.extract.entry import fixture_values
 from loadlint.extract.evaluate import Evaluator, constant_strings, keyword_name, source_of
-from loadlint.extract.flow import Flow, strip_self_returning
+from loadlint.extract.flow import PROCESSOR_COMPONENTS, Flow, strip_self_returning
 from loadlint.extract.follow import Follower
 from loadlint.extract.gates import HUB_FUNCTIONS, is_transformers_module
 from loadlint.extract.values import combinations, followed_by, variant, with_settings
@@ -99,6 +99,7 @@ class Collector(cst.CSTVisitor):
         self.init_attributes: set[tuple[cst.ClassDef, str]] = set()  # `self.x = ...` inside __init__
         self.attribute_writes: list[tuple[cst.Attribute, cst.ClassDef | None]] = []  # `obj.x = ...`
         self.use_candidates: list[tuple[cst.Call, cst.ClassDef | None]] = []
+        self.component_reads: list[tuple[cst.Attribute, cst.ClassDef | None]] = []  # `processor.tokenizer`
         self.uses: list[UseSite] = []
 
     # --- structure -------------------------------------------------------------------------
@@ -207,6 +208,10 @@ class Collector(cst.CSTVisitor):
             self._set_environment(target, value)
         if isinstance(target, cst.Name) and self.class_stack and self.function_depth[-1] == 0:
             self.classes[self.class_stack[-1]].attributes[target.value].append(value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value in PROCESSOR_COMPONENTS:
+            self.component_reads.append((node, self._current_class()))
 
     # --- calls -----------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:

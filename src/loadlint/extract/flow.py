@@ -18,6 +18,8 @@ SELF_RETURNING_METHODS = frozenset(
     {"to", "eval", "train", "cuda", "cpu", "half", "float", "bfloat16", "requires_grad_"}
 )
 USE_METHODS: dict[str, UseKind] = {"generate": "generate", "apply_chat_template": "chat_template"}
+# The parts of a multimodal processor (ProcessorMixin's attributes): reading one says the object is one.
+PROCESSOR_COMPONENTS = frozenset({"tokenizer", "image_processor", "feature_extractor", "video_processor"})
 
 
 class Flow:
@@ -60,7 +62,25 @@ class Flow:
                 base = next((a.value for a in call.args if a.keyword and a.keyword.value == "model"), base)
                 if base is not None:
                     self._record(call, klass, "adapter", base, self.load_of(base, klass))
-        return sorted(self.uses_by_call.values(), key=lambda use: (use.span.line, use.span.column))
+        uses = [*self.uses_by_call.values(), *self._component_uses()]
+        return sorted(uses, key=lambda use: (use.span.line, use.span.column))
+
+    def _component_uses(self) -> list[UseSite]:
+        """`processor.tokenizer` (read, not assigned) on a loaded object."""
+        written = {id(target) for target, _ in self.collector.attribute_writes}
+        uses = []
+        for node, klass in self.collector.component_reads:
+            receiver = self.load_of(node.value, klass) if id(node) not in written else None
+            if receiver is not None:
+                uses.append(UseSite(
+                    path=self.collector.path,
+                    span=self.collector.span_of(node),
+                    kind="component",
+                    receiver_source=source_of(node.value),
+                    receiver=receiver,
+                    component=node.attr.value,
+                ))
+        return uses
 
     def _record(
         self,

@@ -79,21 +79,27 @@ def read_notebook(path: str, data: bytes) -> Notebook:
         raise NotebookError(f"{path}: not a notebook: not valid JSON") from None
     except (nbformat.ValidationError, KeyError, TypeError, ValueError, AttributeError) as exc:  # NBFormatError too
         raise NotebookError(f"{path}: not a notebook: {one_line(exc) or type(exc).__name__}") from None
+    sources = {
+        index: "".join(source) if isinstance(source, list) else str(source)
+        for index, cell in enumerate(cells)
+        if isinstance(cell, dict) and cell.get("cell_type") == "code"
+        for source in [cell.get("source", "")]
+    }
+    return notebook_of_cells(path, sources, data, major)
+
+
+def notebook_of_cells(path: str, sources: dict[int, str], data: bytes = b"", major: int = 4) -> Notebook:
+    """A notebook from its code cells' sources, by position among all cells (an editor sends these)."""
     code_cells: list[CodeCell] = []
     errors: list[str] = []
     start = 1
-    for index, cell in enumerate(cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        lines = ("".join(source) if isinstance(source, list) else str(source)).split("\n")
+    for index, source in sorted(sources.items()):
+        lines = source.split("\n")
         masked = mask_cell(lines)
         if masked.error is not None:
-            where = f"{path}:cell {index + 1}"
             error = masked.error
-            message = syntax_error(where, error.lineno or 1, error.offset or 1, error.msg)
+            message = syntax_error(f"{path}:cell {index + 1}", error.lineno or 1, error.offset or 1, error.msg)
             errors.append(f"{message}; the other cells are checked")
         code_cells.append(CodeCell(index + 1, index, start, tuple(lines), masked.lines, masked.masked))
         start += len(lines)
     return Notebook(path, data, major, tuple(code_cells), tuple(errors))
-

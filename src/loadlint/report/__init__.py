@@ -35,4 +35,4 @@ class _Renderers(Mapping[str, Renderer]):
         return len(self._names)
 
 
-FORMATS: Mapping[str, Renderer] = _Renderers("text", "concise", "json", "sarif", "github", "junit")
+FORMATS: Mapping[str, Renderer] = _Renderers("text", "concise", "json", "sarif", "github", "gitlab", "junit")

@@ -172,6 +172,7 @@ def _on_base(adapter: ModelFacts, base: Resolution | None) -> Resolution:
         tokenizer_auto_map=None,
         processor_files=None,
         weight_formats=None,
+        processor_declarations=None,
         adapter_base=adapter.adapter_base,
         adapter_task=adapter.adapter_task,
         peft_type=adapter.peft_type,

@@ -12,6 +12,7 @@ from loadlint.resolve.normalize import (
     ADAPTER_CONFIG_NAME,
     CONFIG_NAME,
     NO_TOKENIZER_CONFIG,
+    PROCESSOR_FILES,
     TOKENIZER_CONFIG_NAME,
     ConfigError,
     TokenizerFacts,
@@ -76,6 +77,7 @@ def resolve_local(ref: ModelRef, cwd: Path) -> ModelFacts | Unresolved | None:
         vocab_size=facts.vocab_size,
         tokenizer=tokenizer,
         files=files,
+        processor_configs=_processor_configs(path, files) if files is not None else None,
     )
     return dataclasses.replace(found, local_path=str(path.resolve()))
 
@@ -85,6 +87,19 @@ def _listing(folder: Path) -> frozenset[str] | None:
         return frozenset(entry.name for entry in folder.iterdir())
     except OSError:
         return None
+
+
+def _processor_configs(folder: Path, files: frozenset[str]) -> dict[str, dict]:
+    """The processor configs of a folder that can be read, by name (what AutoProcessor reads first)."""
+    configs = {}
+    for name in PROCESSOR_FILES:
+        try:
+            content = read_json_file(folder / name) if name in files else None
+        except ConfigError:
+            continue
+        if isinstance(content, dict):
+            configs[name] = content
+    return configs
 
 
 def _tokenizer_files(folder: Path, files: frozenset[str]) -> tuple[bool | None, TokenizerFacts | None]:

@@ -33,6 +33,8 @@ class ConfigFacts:
     auto_map: tuple[tuple[str, str], ...] = ()
     is_encoder_decoder: bool | None = None
     vocab_size: int | None = None
+    # The processor class (or AutoProcessor repo code) it names; "" for none, None for a partial config.
+    processor_declaration: str | None = None
 
 
 # Where a tokenizer finds its chat template besides tokenizer_config.json's `chat_template` key
@@ -42,6 +44,9 @@ CHAT_TEMPLATE_DIR = "additional_chat_templates"
 CONFIG_NAME = "config.json"
 # What AutoFeatureExtractor, AutoImageProcessor and AutoVideoProcessor read before config.json.
 PROCESSOR_FILES = ("preprocessor_config.json", "processor_config.json", "video_preprocessor_config.json")
+PROCESSOR_CONFIG_NAME = "processor_config.json"
+PREPROCESSOR_CONFIG_NAME = "preprocessor_config.json"
+VIDEO_PREPROCESSOR_CONFIG_NAME = "video_preprocessor_config.json"
 ADAPTER_CONFIG_NAME = "adapter_config.json"
 SHOWN_LAYOUT_FILES = 3
 TOKENIZER_CONFIG_NAME = "tokenizer_config.json"
@@ -66,9 +71,46 @@ class TokenizerFacts:
 
     tokenizer_class: str | None
     auto_map: tuple[tuple[str, str], ...]
+    # The processor class it names for AutoProcessor ("" for none); None: there is no such file.
+    processor_declaration: str | None = None
 
 
 NO_TOKENIZER_CONFIG = TokenizerFacts(None, ())  # the repo has no tokenizer_config.json
+
+
+def processor_declaration(config: Mapping[str, object]) -> str:
+    """What a file AutoProcessor reads names for it: its `processor_class`, else its
+    `auto_map["AutoProcessor"]` (repository code); "" for neither.  Either one keeps AutoProcessor
+    from its fallbacks (a bare tokenizer, image processor...)."""
+    name = config.get("processor_class")
+    if isinstance(name, str) and name:
+        return name
+    return dict(_auto_map(config.get("auto_map"))).get("AutoProcessor", "")
+
+
+def processor_declarations(
+    files: frozenset[str] | None,
+    tokenizer: TokenizerFacts | None,
+    config: ConfigFacts,
+    processor_configs: Mapping[str, Mapping[str, object]] | None = None,
+) -> tuple[tuple[str, str], ...] | None:
+    """Each file AutoProcessor reads for a declared processor (transformers' processing_auto order:
+    processor_config.json, preprocessor_config.json or else video_preprocessor_config.json,
+    tokenizer_config.json, config.json) that the repo has, with what it names ("" for nothing); None
+    unless every one of them was read (`processor_configs` holds the processor configs' contents)."""
+    if files is None or tokenizer is None or config.processor_declaration is None:
+        return None
+    lookup = [PROCESSOR_CONFIG_NAME, PREPROCESSOR_CONFIG_NAME if PREPROCESSOR_CONFIG_NAME in files
+              else VIDEO_PREPROCESSOR_CONFIG_NAME]
+    declared = []
+    for name in (name for name in lookup if name in files):
+        content = (processor_configs or {}).get(name)
+        if content is None:
+            return None
+        declared.append((name, processor_declaration(content)))
+    if tokenizer.processor_declaration is not None:
+        declared.append((TOKENIZER_CONFIG_NAME, tokenizer.processor_declaration))
+    return (*declared, (CONFIG_NAME, config.processor_declaration))
 
 
 # A weight file's format, by how transformers names it (WEIGHTS_NAME, SAFE_WEIGHTS_NAME, TF2_WEIGHTS_NAME,
@@ -157,7 +199,9 @@ def tokenizer_facts(config: object) -> TokenizerFacts:
     name, auto_map = config.get("tokenizer_class"), config.get("auto_map")
     if isinstance(auto_map, (list, tuple)):
         auto_map = {"AutoTokenizer": auto_map}
-    return TokenizerFacts(name if isinstance(name, str) and name else None, _auto_map(auto_map))
+    return TokenizerFacts(
+        name if isinstance(name, str) and name else None, _auto_map(auto_map), processor_declaration(config)
+    )
 
 
 def read_json_file(path: Path) -> object:
@@ -189,6 +233,7 @@ def normalize_config(config: Mapping[str, object], *, full: bool) -> ConfigFacts
         auto_map=_auto_map(config.get("auto_map")),
         is_encoder_decoder=is_encoder_decoder if isinstance(is_encoder_decoder, bool) else None,
         vocab_size=vocab_size if isinstance(vocab_size, int) and not isinstance(vocab_size, bool) else None,
+        processor_declaration=processor_declaration(config) if full else None,
     )
 
 
@@ -267,8 +312,10 @@ def model_facts(
     tokenizer: TokenizerFacts | None = None,
     files: frozenset[str] | None = None,
     gguf_architecture: str | None = None,
+    processor_configs: Mapping[str, Mapping[str, object]] | None = None,
 ) -> ModelFacts:
-    """The facts of a checkpoint; `files` is the repo's file list when it is known."""
+    """The facts of a checkpoint; `files` is the repo's file list when it is known, `processor_configs`
+    the contents of the processor configs that were read (a local folder's)."""
     return ModelFacts(
         ref=ref,
         source=source,
@@ -288,4 +335,5 @@ def model_facts(
         processor_files=processor_files(files) if files is not None else None,
         weight_formats=weight_formats(files) if files is not None else None,
         gguf_architecture=gguf_architecture,
+        processor_declarations=processor_declarations(files, tokenizer, config, processor_configs),
     )

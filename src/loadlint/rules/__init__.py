@@ -17,6 +17,7 @@ from loadlint.rules.no_processor import NoProcessor
 from loadlint.rules.not_a_checkpoint import NotACheckpoint
 from loadlint.rules.partial_load import PartialLoad
 from loadlint.rules.pipeline_task_mismatch import PipelineTaskMismatch
+from loadlint.rules.processor_fallback import ProcessorFallback
 from loadlint.rules.remote_code import RemoteCode
 from loadlint.rules.remote_code_unpinned import RemoteCodeUnpinned
 from loadlint.rules.removed_auto_class import RemovedAutoClass
@@ -46,6 +47,7 @@ ALL_RULES: tuple[Rule, ...] = (
     GenerateLength(),
     AdapterMismatch(),
     AdapterBaseMismatch(),
+    ProcessorFallback(),
     RemovedLoadingKwarg(),
     RemovedAutoClass(),
     DeprecatedTorchDtype(),

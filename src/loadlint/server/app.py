@@ -2,11 +2,15 @@
 
 Checks run on the event loop after a short debounce (a keystroke cancels the check it would
 overtake); the Hub is asked from a worker thread, and the documents using the ids it answered for
-are checked again when it does.  A document that does not parse keeps its last diagnostics."""
+are checked again when it does.  A document that does not parse keeps its last diagnostics.
+
+A notebook (LSP 3.17 notebook synchronization) is checked as one module of its code cells, as
+`loadlint check` checks an .ipynb file; each finding, fix edit and hover is placed in its cell."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,33 +19,64 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from loadlint import __version__
-from loadlint.facts import ModelRef, Unresolved
+from loadlint.add_noqa import with_noqa
+from loadlint.facts import ModelRef, Span, Unresolved
 from loadlint.findings import Finding
+from loadlint.fixes import Edit
+from loadlint.notebook import Notebook, NotebookError
+from loadlint.notebook.write import fixed_sources
 from loadlint.server import convert
 from loadlint.server.session import ClientSettings, Lint, Session, path_of, used_refs
 
-DEBOUNCE = 0.15  # seconds of quiet typing before a changed document is checked
+DEBOUNCE = 0.05  # seconds of quiet typing before a changed document is checked
 CONFIG_FILES = ("pyproject.toml", "loadlint.toml", "loadlint.lock")
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        types.NotebookDocumentFilterWithCells(
+            notebook="jupyter-notebook", cells=[types.NotebookCellLanguage(language="python")]
+        )
+    ],
+    save=True,
+)
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A finding as checked (in the module's lines), where it is shown, and the diagnostic sent."""
+
+    finding: Finding
+    span: Span  # in the document or cell it is shown in
+    diagnostic: types.Diagnostic
 
 
 @dataclass
 class _Open:
-    """What the server last told the client about one document."""
+    """What the server last checked and told the client about one document or notebook.  `cells`:
+    a notebook's code cells' URIs, by position; `notebook`: the module its cells made."""
 
     lint: Lint = field(default_factory=Lint)
-    diagnostics: list[types.Diagnostic] = field(default_factory=list)
     text: str = ""
     pending: asyncio.TimerHandle | None = None
     error: str | None = None
+    notebook: Notebook | None = None
+    cells: dict[int, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # each URI's text, as checked
+    shown: dict[str, list[_Shown]] = field(default_factory=dict)  # by URI
 
 
 class LoadlintServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("loadlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "loadlint",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
+        )
         self.session: Session | None = None
-        self.open: dict[str, _Open] = {}
+        self.open: dict[str, _Open] = {}  # by document or notebook URI
+        self.notebook_of: dict[str, str] = {}  # a cell's URI -> its notebook's
         self.asking: set[ModelRef] = set()  # ids the Hub is being asked for
-        self.told_offline = False
+        self.told: set[str] = set()  # the messages shown once per session
 
     # -- checking ------------------------------------------------------------------------------
 
@@ -56,11 +91,10 @@ class LoadlintServer(LanguageServer):
         if state is None or self.session is None:
             return
         state.pending = None
-        document = self.workspace.get_text_document(uri)
-        text = document.source
         try:
-            lint = self.session.lint(path_of(uri), text)
-        except Exception as exc:  # a bug in loadlint costs this document's diagnostics, never the server
+            notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+            lint, texts = self._lint_notebook(uri, notebook, state) if notebook else self._lint_document(uri, state)
+        except Exception as exc:  # noqa: BLE001 - a bug in loadlint costs this document its diagnostics, not the server
             self.log(f"{path_of(uri)}: internal error: {type(exc).__name__}: {exc}")
             return
         if lint.error is not None:  # keep the last good diagnostics; say why once per distinct error
@@ -68,19 +102,70 @@ class LoadlintServer(LanguageServer):
                 self.log(lint.error)
             state.error = lint.error
             return
-        state.error = None
-        positions = convert.Positions(text, self.workspace.position_codec)
-        diagnostics = [convert.diagnostic(finding, positions, _uri_of) for finding in lint.findings]
-        state.lint, state.diagnostics, state.text = lint, diagnostics, text
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version)
-        )
+        state.error, state.lint, state.texts = None, lint, texts
+        state.shown = {target: [] for target in texts}
+        for finding in lint.findings:
+            target, positions, span = self.place(state, uri, finding.span)
+            placed = convert.diagnostic(dataclasses.replace(finding, span=span), positions, _uri_of)
+            state.shown[target].append(_Shown(finding, span, placed))
+        for target, shown in state.shown.items():
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=target, diagnostics=[item.diagnostic for item in shown])
+            )
         self.ask_the_hub(lint)
 
-    def ask_the_hub(self, lint: Lint) -> None:
-        """Resolve, in a worker thread, the document's ids that only the Hub can answer for."""
+    def _lint_document(self, uri: str, state: _Open) -> tuple[Lint, dict[str, str]]:
         assert self.session is not None
-        wanted = [ref for ref in self.session.waiting_for_the_hub() if ref in used_refs(lint.report) and ref not in self.asking]
+        text = self.workspace.get_text_document(uri).source
+        state.text = text
+        return self.session.lint(path_of(uri), text), {uri: text}
+
+    def _lint_notebook(self, uri: str, notebook: types.NotebookDocument, state: _Open) -> tuple[Lint, dict[str, str]]:
+        assert self.session is not None
+        code = {
+            index: cell.document
+            for index, cell in enumerate(notebook.cells)
+            if cell.kind == types.NotebookCellKind.Code
+        }
+        texts = {cell: self.workspace.get_text_document(cell).source for cell in code.values()}
+        lint, state.notebook = self.session.lint_cells(
+            path_of(uri), {index: texts[cell] for index, cell in code.items()}
+        )
+        for message in state.notebook.errors:
+            self.log(message)
+        state.cells, state.text = code, state.notebook.code
+        self.notebook_of.update(dict.fromkeys(code.values(), uri))
+        return lint, texts
+
+    def place(self, state: _Open, uri: str, span: Span) -> tuple[str, convert.Positions, Span]:
+        """Where a span of the checked text is for the client: its document, or its notebook cell."""
+        if state.notebook is None:
+            return uri, self.positions(state.texts[uri]), span
+        cell = state.notebook.cell_at(span.line)
+        target = state.cells[cell.index]
+        shift = cell.start - 1
+        return (
+            target,
+            self.positions(state.texts[target]),
+            Span(span.line - shift, span.column, span.end_line - shift, span.end_column),
+        )
+
+    def positions(self, text: str) -> convert.Positions:
+        return convert.Positions(text, self.workspace.position_codec)
+
+    def ask_the_hub(self, lint: Lint) -> None:
+        """Resolve, in a worker thread, the document's ids that only the Hub can answer for; in
+        offline mode, say once that some ids are neither locked nor cached."""
+        assert self.session is not None
+        used = used_refs(lint.report)
+        missing = [ref for ref in self.session.missing() if ref in used]
+        if missing and self.session.resolver.offline:
+            self.tell_once(
+                "offline",
+                f"loadlint: offline, and {', '.join(map(str, missing))} is in no lockfile or cache: "
+                "those loads are not checked (`loadlint lock` pins them)",
+            )
+        wanted = [ref for ref in self.session.waiting_for_the_hub() if ref in used and ref not in self.asking]
         if not wanted:
             return
         self.asking.update(wanted)
@@ -93,17 +178,23 @@ class LoadlintServer(LanguageServer):
         if done.exception() is not None:
             self.log(f"resolving {', '.join(map(str, refs))} failed: {done.exception()}")
             return
-        failed = [found for found in done.result().values() if isinstance(found, Unresolved) and found.reason == "network"]
-        if failed and not self.told_offline:  # once per session, not per keystroke
-            self.told_offline = True
-            self.window_show_message(types.ShowMessageParams(
-                type=types.MessageType.Warning,
-                message=f"loadlint: the Hub could not be reached ({failed[0].detail}); "
+        found = done.result().values()
+        failed = [item for item in found if isinstance(item, Unresolved) and item.reason == "network"]
+        if failed:
+            self.tell_once(
+                "network",
+                f"loadlint: the Hub could not be reached ({failed[0].detail}); "
                 "diagnostics use the lockfile and the caches",
-            ))
+            )
         for uri, state in self.open.items():
             if set(refs) & used_refs(state.lint.report).keys():
                 self.schedule(uri, 0)
+
+    def tell_once(self, what: str, message: str) -> None:
+        """A state of the session (offline, the Hub unreachable) is shown once, not per keystroke."""
+        if what not in self.told:
+            self.told.add(what)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
 
     def recheck_all(self) -> None:
         for uri in self.open:
@@ -114,36 +205,98 @@ class LoadlintServer(LanguageServer):
 
     # -- answers -------------------------------------------------------------------------------
 
+    def checked(self, uri: str) -> tuple[str, _Open] | None:
+        """The document or notebook a URI (a cell's too) was checked as."""
+        owner = self.notebook_of.get(uri, uri)
+        state = self.open.get(owner)
+        if state is None or self.session is None or state.lint.report is None or uri not in state.texts:
+            return None
+        return owner, state
+
+    def workspace_edit(self, owner: str, state: _Open, edits: tuple[Edit, ...]) -> types.WorkspaceEdit:
+        changes: dict[str, list[types.TextEdit]] = {}
+        for edit in edits:
+            target, positions, span = self.place(state, owner, edit.span)
+            changes.setdefault(target, []).append(positions.text_edit(Edit(span, edit.content)))
+        return types.WorkspaceEdit(changes=changes)
+
     def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri = params.text_document.uri
-        state = self.open.get(uri)
-        if state is None or self.session is None or state.lint.report is None:
+        found = self.checked(uri)
+        if found is None:
             return []
-        positions = convert.Positions(state.text, self.workspace.position_codec)
+        owner, state = found
         wanted = params.context.only
         actions: list[types.CodeAction] = []
         if not wanted or types.CodeActionKind.QuickFix in wanted:
-            first, last = params.range.start.line + 1, params.range.end.line + 1
-            here = [
-                (finding, shown) for finding, shown in zip(state.lint.findings, state.diagnostics)
-                if finding.span.line <= last and finding.span.end_line >= first
-            ]
-            actions += convert.quick_fixes(uri, [f for f, _ in here], [d for _, d in here], positions)
-        if not wanted or any(kind in (convert.FIX_ALL, types.CodeActionKind.Source, "source.fixAll") for kind in wanted):
-            fixed = self.session.fix_all(path_of(uri), state.text)
-            if fixed is not None:
-                actions.append(convert.replace_all(uri, "Fix all safe loadlint problems", convert.FIX_ALL, fixed, positions))
+            first, last = params.range.start.line, params.range.end.line
+            for shown in state.shown.get(uri, []):
+                if shown.diagnostic.range.start.line <= last and shown.diagnostic.range.end.line >= first:
+                    actions += self._quick_fixes(owner, state, uri, shown)
+        if not wanted or any(
+            kind in (convert.FIX_ALL, types.CodeActionKind.Source, "source.fixAll") for kind in wanted
+        ):
+            fix_all = self._fix_all(owner, state)
+            if fix_all is not None:
+                actions.append(fix_all)
         return actions
 
-    def hover(self, params: types.HoverParams) -> types.Hover | None:
-        state = self.open.get(params.text_document.uri)
-        if state is None or self.session is None or state.lint.report is None:
+    def _quick_fixes(self, owner: str, state: _Open, uri: str, shown: _Shown) -> list[types.CodeAction]:
+        """The finding's fix, labelled safe or unsafe (a safe one preferred), and "Disable LLxxx for
+        this line" (a `# noqa` added or extended as `--add-noqa` does it)."""
+        finding, actions = shown.finding, []
+        if finding.fix is not None and finding.fix.edits:
+            edit = self.workspace_edit(owner, state, finding.fix.edits)
+            actions.append(convert.quick_fix(finding, shown.diagnostic, edit))
+        text = state.texts[uri]
+        disabled, added = with_noqa(text, [(finding.code, shown.span)])
+        if added:
+            edits = convert.line_edits(text, disabled, self.positions(text))
+            actions.append(
+                types.CodeAction(
+                    title=f"Disable {finding.code} for this line",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[shown.diagnostic],
+                    edit=types.WorkspaceEdit(changes={uri: edits}),
+                )
+            )
+        return actions
+
+    def _fix_all(self, owner: str, state: _Open) -> types.CodeAction | None:
+        assert self.session is not None
+        fixed = self.session.fix_all(path_of(owner), state.text)
+        if fixed is None:
             return None
-        positions = convert.Positions(state.text, self.workspace.position_codec)
+        if state.notebook is None:
+            targets = {owner: fixed}
+        else:
+            try:
+                sources = fixed_sources(state.notebook, fixed)
+            except NotebookError:
+                return None
+            cells = {cell.index: cell for cell in state.notebook.cells}
+            targets = {state.cells[index]: source for index, source in sources.items() if index in cells}
+        changes = {
+            target: [types.TextEdit(range=self.positions(state.texts[target]).whole(), new_text=text)]
+            for target, text in targets.items()
+        }
+        return types.CodeAction(
+            title="Fix all safe loadlint problems", kind=convert.FIX_ALL, edit=types.WorkspaceEdit(changes=changes)
+        )
+
+    def hover(self, params: types.HoverParams) -> types.Hover | None:
+        uri = params.text_document.uri
+        found = self.checked(uri)
+        if found is None:
+            return None
+        _, state = found
+        positions = self.positions(state.texts[uri])
         line, column = positions.point(params.position)
         text = positions.lines[line - 1] if line <= len(positions.lines) else ""
         markdown = convert.hover_on_noqa(text, column)
         if markdown is None:
+            if state.notebook is not None:  # the cell's line in the module its cells make
+                line += next(cell.start - 1 for cell in state.notebook.cells if state.cells[cell.index] == uri)
             markdown = self._hover_on_load(state, line, column)
         if markdown is None:
             return None
@@ -156,7 +309,9 @@ class LoadlintServer(LanguageServer):
             inside = (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column)
             if inside and site.ref is not None:
                 return convert.hover_on_facts(
-                    site.ref.model_id, self.session.facts(site.ref), site.loader,
+                    site.ref.model_id,
+                    self.session.facts(site.ref),
+                    site.loader,
                     _fitting_class(site.loader, [f for f in state.lint.findings if f.span == span]),
                 )
         return None
@@ -199,10 +354,23 @@ def build_server() -> LoadlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LoadlintServer, params: types.DidCloseTextDocumentParams) -> None:
-        state = ls.open.pop(params.text_document.uri, None)
-        if state is not None and state.pending is not None:
-            state.pending.cancel()
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+        ls.close(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_did_open(ls: LoadlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_did_change(ls: LoadlintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_did_save(ls: LoadlintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, 0)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_did_close(ls: LoadlintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.close(params.notebook_document.uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: LoadlintServer, params: types.DidChangeWatchedFilesParams) -> None:

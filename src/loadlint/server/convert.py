@@ -4,8 +4,8 @@ hover text.  Spans count characters from 1; LSP positions count from 0 in the cl
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -74,30 +74,27 @@ def _related(step: TraceStep, uri_of) -> types.DiagnosticRelatedInformation:
     )
 
 
-def quick_fixes(
-    uri: str, findings: Sequence[Finding], diagnostics: Sequence[types.Diagnostic], positions: Positions
-) -> list[types.CodeAction]:
-    """The fix of each finding, labelled safe or unsafe; a safe one is the preferred action."""
-    actions = []
-    for finding, shown in zip(findings, diagnostics):
-        fix = finding.fix
-        if fix is None or not fix.edits:
-            continue
-        actions.append(
-            types.CodeAction(
-                title=f"{fix.title} ({finding.code}, {fix.applicability} fix)",
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=[shown],
-                edit=types.WorkspaceEdit(changes={uri: [positions.text_edit(edit) for edit in fix.edits]}),
-                is_preferred=applies(fix, unsafe=False),
-            )
-        )
-    return actions
+def quick_fix(finding: Finding, shown: types.Diagnostic, edit: types.WorkspaceEdit) -> types.CodeAction:
+    """The finding's fix, labelled safe or unsafe; a safe one is the preferred action."""
+    assert finding.fix is not None
+    return types.CodeAction(
+        title=f"{finding.fix.title} ({finding.code}, {finding.fix.applicability} fix)",
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[shown],
+        edit=edit,
+        is_preferred=applies(finding.fix, unsafe=False),
+    )
 
 
-def replace_all(uri: str, title: str, kind: str, fixed: str, positions: Positions) -> types.CodeAction:
-    edit = types.TextEdit(range=positions.whole(), new_text=fixed)
-    return types.CodeAction(title=title, kind=kind, edit=types.WorkspaceEdit(changes={uri: [edit]}))
+def line_edits(before: str, after: str, positions: Positions) -> list[types.TextEdit]:
+    """`after` as edits of the lines of `before` that differ (a noqa comment changes one line)."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    edits = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op != "equal":
+            start, end = types.Position(line=i1, character=0), types.Position(line=i2, character=0)
+            edits.append(types.TextEdit(range=types.Range(start, end), new_text="".join(new[j1:j2])))
+    return edits
 
 
 def hover_on_facts(model_id: str, found: ModelFacts | Unresolved | None, loader: str, fits: str | None) -> str:
@@ -126,7 +123,7 @@ def hover_on_facts(model_id: str, found: ModelFacts | Unresolved | None, loader:
 def hover_on_noqa(line: str, column: int) -> str | None:
     """The summary of the loadlint code under the cursor in a `# noqa:` comment."""
     for match in _NOQA_CODE.finditer(line):
-        for code in re.finditer(r"LL\d{3}", line[match.start():match.end()]):
+        for code in re.finditer(r"LL\d{3}", line[match.start() : match.end()]):
             start = match.start() + code.start()
             if start < column <= start + len(code.group()) + 1 and code.group() in RULES_BY_CODE:
                 rule = RULES_BY_CODE[code.group()]

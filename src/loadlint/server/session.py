@@ -25,6 +25,7 @@ from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolve
 from loadlint.findings import Finding
 from loadlint.fixer import fix_file
 from loadlint.limits import FileLimits
+from loadlint.notebook import Notebook, notebook_of_cells
 from loadlint.resolve import ResolverSettings, resolve_all
 from loadlint.rules import ALL_RULES, Rule
 from loadlint.tables import Tables, TablesError, load_tables
@@ -73,6 +74,7 @@ class Session:
         self.root = root
         self.client = client
         self.models: dict[ModelRef, ModelFacts | Unresolved] = {}
+        self._last: dict[str, tuple[tuple, FileReport]] = {}  # each document's last code and records
         self.config_error: str | None = None
         self.reload()
 
@@ -105,6 +107,7 @@ class Session:
         size = settings.max_file_size if settings else None
         self.limits = FileLimits(max_file_size=size) if size else FileLimits()
         self.models.clear()
+        self._last = {}  # the tables or the libraries read may have changed
 
     def rules_for(self, path: str) -> tuple[Rule, ...]:
         if self.run is None:
@@ -121,14 +124,31 @@ class Session:
         it names that were not asked for yet)."""
         rules = self.rules_for(path)
         data = text.encode("utf-8")
-        report = extract_file(
-            path, data, loader_predicate(self.tables), libraries_read_by(rules), self.limits.max_file_size
-        )
+        report = self._extracted(path, text, data, rules)
         if report.error is not None:
             return Lint(error=report.error)
         self.resolve_offline(report.sites)
         findings = check_file(path, data, report.sites, self.models, self.tables, rules, uses=report.uses)
         return Lint(sorted(findings, key=Finding.sort_key), report)
+
+    def _extracted(self, path: str, text: str, data: bytes, rules: tuple[Rule, ...]) -> FileReport:
+        """The document's records, reused when only comments changed since the last check (the
+        typing a comment costs no libcst pass); the rules still see the new comments."""
+        signature = (code_signature(text), libraries_read_by(rules))
+        last = self._last.get(path)
+        if last is not None and signature[0] is not None and last[0] == signature:
+            return last[1]
+        report = extract_file(path, data, loader_predicate(self.tables), signature[1], self.limits.max_file_size)
+        self._last[path] = (signature, report)
+        return report
+
+    def forget(self, path: str) -> None:
+        self._last.pop(path, None)
+
+    def lint_cells(self, path: str, sources: dict[int, str]) -> tuple[Lint, Notebook]:
+        """A notebook's check, from its code cells' sources by position: one module, as `check` reads it."""
+        notebook = notebook_of_cells(path, sources)
+        return self.lint(path, notebook.code), notebook
 
     def resolve_offline(self, sites: Iterable[CallSite]) -> None:
         refs = sorted({site.ref for site in sites if site.ref is not None} - self.models.keys())
@@ -136,13 +156,19 @@ class Session:
             offline = dataclasses.replace(self.resolver, offline=True)
             self.models.update(resolve_all(refs, offline, tokenizer_refs(list(sites))))
 
+    def missing(self) -> list[ModelRef]:
+        """The ids asked for that nothing but the Hub knows."""
+        return sorted(
+            ref for ref, found in self.models.items() if isinstance(found, Unresolved) and found.reason == NEEDS_THE_HUB
+        )
+
     def waiting_for_the_hub(self) -> list[ModelRef]:
         """The ids the Hub may still answer for: missing offline, and the workspace is not offline."""
-        if self.resolver.offline:
-            return []
-        return sorted(ref for ref, found in self.models.items() if isinstance(found, Unresolved) and found.reason == NEEDS_THE_HUB)
+        return [] if self.resolver.offline else self.missing()
 
-    def resolve_online(self, refs: list[ModelRef], sites: Iterable[CallSite] = ()) -> dict[ModelRef, ModelFacts | Unresolved]:
+    def resolve_online(
+        self, refs: list[ModelRef], sites: Iterable[CallSite] = ()
+    ) -> dict[ModelRef, ModelFacts | Unresolved]:
         """Ask the Hub for `refs` (blocking: the server runs this in a thread) and keep the answers."""
         found = resolve_all(refs, self.resolver, tokenizer_refs(list(sites)))
         self.models.update(found)
@@ -155,13 +181,33 @@ class Session:
             return None
         rules = self.rules_for(path)
         outcome = fix_file(
-            path, text.encode("utf-8"), lint.findings,
-            lambda data: check_source(path, data, self.tables, self.models, rules), unsafe=unsafe,
+            path,
+            text.encode("utf-8"),
+            lint.findings,
+            lambda data: check_source(path, data, self.tables, self.models, rules),
+            unsafe=unsafe,
         )
         return outcome.after if outcome.changed and outcome.error is None else None
 
     def facts(self, ref: ModelRef) -> ModelFacts | Unresolved | None:
         return self.models.get(ref)
+
+
+def code_signature(text: str) -> tuple | None:
+    """The tokens of the code with the comments left out: equal for two texts that differ only in
+    comments (which move no code token), None when the text does not tokenize."""
+    import io
+    import tokenize
+
+    layout = {tokenize.NEWLINE, tokenize.NL}
+    try:
+        return tuple(
+            (token.type, token.start[0]) if token.type in layout else (token.type, token.string, token.start, token.end)
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type != tokenize.COMMENT
+        )
+    except (tokenize.TokenError, SyntaxError):
+        return None
 
 
 def path_of(uri: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,7 +83,10 @@ def _from_hub(
         config, sha = fetched
         vocab_size = config.vocab_size
     else:
-        vocab_size = _read_vocab_size(ref, sha, endpoint, token, timeout, deadline)
+        full = _read_full_config(ref, sha, endpoint, token, timeout, deadline)
+        vocab_size = full.vocab_size if full is not None else None
+        # model_info's subset lacks `processor_class`; config.json, read for vocab_size anyway, has it
+        config = dataclasses.replace(config, processor_declaration=full.processor_declaration if full else None)
     transformers_info = info.transformers_info
     auto_model = getattr(transformers_info, "auto_model", None)
     if isinstance(transformers_info, dict):  # older huggingface_hub versions kept the raw dict
@@ -167,15 +171,16 @@ def _hub_tokenizer(
     return tokenizer_facts(data) if isinstance(data, dict) else None
 
 
-def _read_vocab_size(
+def _read_full_config(
     ref: ModelRef, sha: str | None, endpoint: str, token: str | None, timeout: float, deadline: float
-) -> int | None:
-    """config.json's `vocab_size` (model_info's `config` lacks it), with one GET; None on any failure."""
+) -> ConfigFacts | None:
+    """config.json itself, for the facts model_info's `config` lacks (`vocab_size`, `processor_class`),
+    with one GET; None on any failure."""
     try:
         data = _repo_json(ref, CONFIG_NAME, sha, endpoint, token, timeout, deadline)
-    except Exception:  # noqa: BLE001 - vocab_size is optional: a failure leaves it unknown
+    except Exception:  # noqa: BLE001 - these facts are optional: a failure leaves them unknown
         return None
-    return normalize_config(data, full=True).vocab_size if isinstance(data, dict) else None
+    return normalize_config(data, full=True) if isinstance(data, dict) else None
 
 
 def _model_info(ref: ModelRef, endpoint: str, token: str | None, timeout: float, deadline: float) -> ModelInfo:
