@@ -10,6 +10,10 @@ True for `OSError: Can't load ...` or `ValueError: Unrecognized ...`, None when 
 torchvision) is not installed, so that transformers cannot tell, False when it finds a class;
 `partial` compares, on the meta device, the causal-LM model with every whole-model class that
 builds a different class: fewer parameters means part of the checkpoint is left out.
+python oracle_runtime.py --processors ROOT MODEL_TYPE...  saves each type's default config under
+ROOT/<type>/ with the tokenizer transformers builds from it (else a stand-in) and prints
+{"asked": {model_type: kind}, "skipped": {model_type: error}}: what `AutoProcessor.from_pretrained`
+returns there, "tokenizer", "processor", another class's name, or "raises".
 """
 
 from __future__ import annotations
@@ -96,12 +100,45 @@ def prepare(root: str) -> dict:
     return {"saved": saved, "skipped": skipped}
 
 
+def auto_processor_kind(folder: str) -> str:
+    try:
+        returned = transformers.AutoProcessor.from_pretrained(folder)
+    except Exception:  # noqa: BLE001 - any refusal: no object is returned
+        return "raises"
+    if isinstance(returned, transformers.PreTrainedTokenizerBase):
+        return "tokenizer"
+    return "processor" if isinstance(returned, transformers.ProcessorMixin) else type(returned).__name__
+
+
+def processor_folders(root: str, model_types: list[str]) -> dict:
+    """Each type's folder holds a tokenizer: its own where transformers builds one without vocabulary
+    files, else a stand-in (BERT's, built the same way), as a repo that ships another family's."""
+    stand_in = transformers.BertTokenizer()
+    asked, skipped = {}, {}
+    for model_type in model_types:
+        folder = f"{root}/{model_type}"
+        try:
+            transformers.AutoConfig.for_model(model_type).save_pretrained(folder)
+        except Exception as exc:  # noqa: BLE001 - a type whose default config cannot be built or saved
+            skipped[model_type] = f"{type(exc).__name__}: {exc}"[:200]
+            continue
+        try:
+            tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
+        except Exception:  # noqa: BLE001 - its tokenizer needs vocabulary files
+            tokenizer = stand_in
+        tokenizer.save_pretrained(folder)
+        asked[model_type] = auto_processor_kind(folder)
+    return {"asked": asked, "skipped": skipped}
+
+
 def main() -> None:
     os.environ["HF_HUB_OFFLINE"] = "1"  # the folders are local: nothing may be fetched
     transformers.logging.set_verbosity_error()
     warnings.simplefilter("ignore")
     if sys.argv[1] == "--prepare":
         json.dump(prepare(sys.argv[2]), sys.stdout)
+    elif sys.argv[1] == "--processors":
+        json.dump(processor_folders(sys.argv[2], sys.argv[3:]), sys.stdout)
     else:
         root, model_types = sys.argv[1], sys.argv[2:]
         json.dump({mt: judge(f"{root}/{mt}") for mt in model_types}, sys.stdout)

@@ -299,7 +299,14 @@ def test_examples_offline_as_the_readme_runs_them(env: dict[str, str]) -> None:
         "LL001 examples/train_args.py", "LL001 examples/train_args.py", "LL001 examples/train_args.py",
         "LL001 examples/tests/test_generation.py", "LL001 examples/tests/test_generation.py",
         "LL007 examples/tests/test_generation.py", "LL008 examples/original_weights.py",
+        "LL001 examples/train_from_recipe.py", "LL002 examples/train_from_recipe.py",
+        "LL001 examples/notebooks/quickstart.ipynb", "LL001 examples/axolotl/t5-finetune.yml",
+        "LL001 examples/adapters_and_gguf.py", "LL017 examples/adapters_and_gguf.py",
+        "LL018 examples/caption.py",
     ])
+    assert "examples/notebooks/quickstart.ipynb:cell 4:2:9: LL001" in run.stdout
+    assert "  via: examples/scripts/finetune.sh:6:5: --model_name_or_path facebook/bart-large-cnn" in run.stdout
+    assert '  via: examples/recipes/summarize.yaml:3:21: model_name_or_path = "google-t5/t5-small"' in run.stdout
     assert "Unresolved (2)" in run.stdout and "[dynamic] (env-required)" in run.stdout
     assert "[dynamic] (parameter): load_t5() is not called in the project" in run.stdout
     assert "  via: examples/train_args.py:11:45: default of ModelArguments.model_name_or_path" in run.stdout

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 from rule_harness import TABLES, fix_all, run_rule
 
 from loadlint.engine import loader_predicate
 from loadlint.extract import extract_file
+from loadlint.rules._examples import EXAMPLE_MODELS
 from loadlint.rules.chat_template_output import ChatTemplateOutputAsTensor
 from loadlint.rules.decoder_only_right_padding import DecoderOnlyRightPadding
 from loadlint.rules.generate_length import GenerateLength
 from loadlint.rules.generate_without_lm_head import GenerateWithoutLmHead
+from loadlint.rules.processor_fallback import ProcessorFallback
 
 
 def uses(source: str):
@@ -199,3 +202,50 @@ def test_generate_length_only_for_decoder_only_generation() -> None:
     [finding] = run_rule(rule, source)
     assert finding.span.line == 4 and finding.fix is not None and finding.fix.applicability == "unsafe"
     assert "model.generate(ids, max_new_tokens=40)" in fix_all(rule, source)
+
+
+def test_processor_parts_read_on_a_loaded_object_are_component_uses() -> None:
+    """`processor.tokenizer` read (called or not) on a load is a "component" use naming the part; an
+    assignment to it, or the attribute of an object that is no load, is not."""
+    found = uses("""\
+        from transformers import AutoProcessor
+        processor = AutoProcessor.from_pretrained("google-bert/bert-base-uncased")
+        eos = processor.tokenizer.eos_token_id
+        processor.image_processor = None
+        other.feature_extractor(x)
+
+        class Captioner:
+            def __init__(self):
+                self.processor = AutoProcessor.from_pretrained("google-bert/bert-base-uncased")
+
+            def run(self, image):
+                return self.processor.image_processor(image)
+        """)
+    parts = [(use.span.line, use.receiver_source, use.component) for use in found if use.kind == "component"]
+    assert parts == [(3, "processor", "tokenizer"), (12, "self.processor", "image_processor")]
+
+
+def test_processor_fallback_needs_a_multimodal_use_and_the_repo_files() -> None:
+    """LL018 fires on non-text inputs or a processor part, not on text alone, and says nothing when
+    a file AutoProcessor reads names a processor class, when not every such file was read, or when
+    a `config=` is given."""
+    bert = EXAMPLE_MODELS["google-bert/bert-base-uncased"]
+    head = (
+        "from transformers import AutoProcessor\n"
+        'processor = AutoProcessor.from_pretrained("google-bert/bert-base-uncased"{})\n'
+    )
+    audio = head.format("") + "processor(audio=wave, sampling_rate=16000)\n"
+    [finding] = run_rule(ProcessorFallback(), audio)
+    assert "passes `audio=`" in finding.message and "returns a bare tokenizer" in finding.message
+    assert finding.severity == "warning" and finding.span.line == 3
+    assert run_rule(ProcessorFallback(), head.format("") + 'processor("hello", text_pair="world")\n') == []
+    assert run_rule(ProcessorFallback(), head.format(", config=config") + "processor(images=image)\n") == []
+    for declarations in (
+        (("tokenizer_config.json", "LlavaProcessor"), ("config.json", "")),
+        (("tokenizer_config.json", ""), ("config.json", "processing.MyProcessor")),
+        None,
+    ):
+        models = {**EXAMPLE_MODELS, bert.ref.model_id: replace(bert, processor_declarations=declarations)}
+        assert run_rule(ProcessorFallback(), audio, models) == [], declarations
+    no_tokenizer = replace(bert, processor_declarations=(("config.json", ""),))
+    assert run_rule(ProcessorFallback(), audio, {**EXAMPLE_MODELS, bert.ref.model_id: no_tokenizer}) == []

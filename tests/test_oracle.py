@@ -19,6 +19,7 @@ import pytest
 from loadlint.engine import CheckOptions, run_check
 from loadlint.resolve import ResolverSettings
 from loadlint.rules.no_processor import CONFIG_HOLDS_PROCESSOR
+from loadlint.tables import load_tables
 
 RUNTIME = Path(__file__).with_name("oracle_runtime.py")
 AUTO_CLASSES = (
@@ -127,3 +128,40 @@ def test_ll009_agrees_with_transformers(oracle: tuple[Path, dict, dict], tmp_pat
     print(f"oracle: {asked} (type, processor class) pairs asked, {disagreements} disagreements")
     assert asked >= 700 and not wrong, "\n".join(wrong[:50])
 
+
+
+def _model_types() -> list[str]:
+    return list(load_tables().config_classes)
+
+
+def test_ll018_agrees_with_transformers(tmp_path: Path) -> None:
+    """Each model type's default config, saved with a tokenizer (its own where transformers builds it
+    without vocabulary files, else a stand-in): LL018 (a multimodal use of the result) exactly where
+    `AutoProcessor` returns a bare tokenizer.  Only a type without a default config is left out."""
+    model_types = _model_types()
+    root = tmp_path / "processors"
+    chunks = [model_types[i::WORKERS] for i in range(WORKERS)]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        parts = list(pool.map(lambda chunk: _run("--processors", str(root), *chunk), chunks))
+    returned = {model_type: kind for part in parts for model_type, kind in part["asked"].items()}
+    lines = ["import transformers"]
+    where: dict[int, str] = {}
+    for index, model_type in enumerate(sorted(returned)):
+        lines.append(f"processor_{index} = transformers.AutoProcessor.from_pretrained({str(root / model_type)!r})")
+        lines.append(f"processor_{index}(images=[])")
+        where[len(lines)] = model_type
+    source = tmp_path / "processor_uses.py"
+    source.write_text("\n".join(lines) + "\n")
+    settings = ResolverSettings(offline=True, use_facts_cache=False, cwd=tmp_path)
+    result = run_check(CheckOptions(paths=(str(source),), resolver=settings))
+    assert not result.errors and not result.unresolved, (result.errors, result.unresolved[:5])
+    flagged = {where[f.span.line] for f in result.findings if f.code == "LL018"}
+    wrong = [
+        f"{model_type}: AutoProcessor returns {kind}, LL018 {'reported' if model_type in flagged else 'silent'}"
+        for model_type, kind in sorted(returned.items())
+        if (kind == "tokenizer") != (model_type in flagged)
+    ]
+    tokenizers = sum(kind == "tokenizer" for kind in returned.values())
+    print(f"oracle: {len(returned)} (type, AutoProcessor) pairs asked, {tokenizers} bare tokenizers, "
+          f"{len(wrong)} disagreements, {len(model_types) - len(returned)} types without a default config")
+    assert len(returned) >= 790 and not wrong, "\n".join(wrong[:50])

@@ -42,10 +42,10 @@ def _git_env() -> dict[str, str]:
     }
 
 
-def try_repo(hook: str, repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+def try_repo(hook: str, repo: Path, home: Path, files: tuple[str, ...] = ("app.py",)) -> subprocess.CompletedProcess[str]:
     env = {**_git_env(), "PRE_COMMIT_HOME": str(home), "HF_HUB_OFFLINE": "1", "LOADLINT_CACHE_DIR": str(home / "ll")}
     return subprocess.run(
-        ["pre-commit", "try-repo", str(ROOT), hook, "--files", "app.py", "--verbose"],
+        ["pre-commit", "try-repo", str(ROOT), hook, "--files", *files, "--verbose"],
         cwd=repo, capture_output=True, text=True, env=env, timeout=900,
     )
 
@@ -62,3 +62,17 @@ def test_loadlint_fix_hook_rewrites_the_file(repo: Path, pre_commit_home: Path) 
     assert run.returncode == 1, run.stdout + run.stderr  # pre-commit fails a hook that modified files
     assert "files were modified by this hook" in run.stdout
     assert (repo / "app.py").read_text() == WRONG.replace("AutoModelForSeq2SeqLM", "AutoModelForCausalLM")
+
+
+def test_the_hook_checks_a_staged_notebook(repo: Path, pre_commit_home: Path) -> None:
+    """`types_or` includes `jupyter`: pre-commit hands the hook the notebook, which is checked by cell."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    notebook = new_notebook()
+    notebook.cells = [new_markdown_cell("# Demo"), new_code_cell("%pip install transformers"), new_code_cell(WRONG)]
+    nbformat.write(notebook, repo / "demo.ipynb")
+    subprocess.run(["git", "add", "demo.ipynb"], cwd=repo, check=True, env=_git_env())
+    run = try_repo("loadlint", repo, pre_commit_home, files=("demo.ipynb",))
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "demo.ipynb:cell 3:3:9: LL001 [*] [wrong-auto-class]" in run.stdout

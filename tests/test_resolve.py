@@ -732,3 +732,31 @@ def test_an_adapter_is_judged_on_its_base(hub: HubServer, tmp_path: Path) -> Non
     orphan = one(ModelRef(str(folder)), settings())
     assert isinstance(orphan, Unresolved) and orphan.reason == "not-found"
     assert orphan.detail.startswith("the adapter's base `/nowhere/llama`: no such folder")
+
+
+def test_what_auto_processor_reads_costs_no_request_of_its_own(hub: HubServer) -> None:
+    """`processor_declarations`: config.json's `processor_class` comes from the config.json already read
+    for `vocab_size`, tokenizer_config.json's from the tokenizer facts' read; a repo listing a processor
+    config (whose content the Hub path does not read) stays unknown."""
+    bert, whisper = ModelRef("google-bert/bert-base-uncased"), ModelRef("openai/whisper-tiny")
+    out = resolve_all([bert, whisper], settings(hub, use_facts_cache=False), tokenizers=frozenset({bert, whisper}))
+    assert out[bert].processor_declarations == (("tokenizer_config.json", ""), ("config.json", ""))
+    assert out[whisper].processor_files == ("preprocessor_config.json",)
+    assert out[whisper].processor_declarations is None
+    asked = [path.rsplit("/", 1)[-1] for _, path, _ in hub.requests if "google-bert" in path]
+    assert sorted(name for name in asked if name.endswith(".json")) == ["config.json", "tokenizer_config.json"]
+    models_only = one(bert, settings(hub, use_facts_cache=False))
+    assert models_only.processor_declarations is None, "tokenizer_config.json was not read"
+
+
+def test_local_folder_processor_declarations(tmp_path: Path) -> None:
+    """A local folder's processor configs are read too (no Hub cost), in AutoProcessor's order."""
+    folder = write_config(tmp_path / "vlm", {"model_type": "llava", "processor_class": "LlavaProcessor"})
+    (folder / "preprocessor_config.json").write_text(json.dumps({"image_processor_type": "CLIPImageProcessor"}))
+    (folder / "tokenizer_config.json").write_text(json.dumps({"processor_class": "LlavaProcessor"}))
+    facts = one(ModelRef(str(folder)), settings())
+    assert facts.processor_declarations == (
+        ("preprocessor_config.json", ""), ("tokenizer_config.json", "LlavaProcessor"), ("config.json", "LlavaProcessor")
+    )
+    bare = one(ModelRef(str(write_config(tmp_path / "bare", {"model_type": "gpt2"}))), settings())
+    assert bare.processor_declarations == (("config.json", ""),)

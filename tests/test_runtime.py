@@ -465,3 +465,13 @@ def test_the_worker_imports_nothing_from_the_linted_project(
     assert sorted(path.name for path in canaries.iterdir()) == []
     confirmed = [{f["code"] for f in report["findings"] if f["runtime"]["confirmed"]} for report in reports]
     assert confirmed == [{"LL001", "LL002"}, {"LL001"}]  # "./tiny-bart" means the working directory's
+
+
+def test_a_model_class_in_no_auto_table_is_a_model_load() -> None:
+    """`CLIPTextModelWithProjection` is in no Auto table but is exported: the runtime plans it as the
+    engine judges it (`semantics.is_model_class`), not as a class that loads no model."""
+    source = 'from transformers import CLIPTextModelWithProjection\nCLIPTextModelWithProjection.from_pretrained("m")\n'
+    site = extract_file("app.py", source.encode(), lambda name: True).sites[0]
+    clip = ModelFacts(ModelRef("m"), "local", "clip", ("CLIPModel",))
+    plan = plan_site(site, clip, load_tables(), (), RuntimeOptions())
+    assert not isinstance(plan, str), plan

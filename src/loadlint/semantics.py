@@ -51,13 +51,19 @@ def accepts(tables: Tables, auto_class: str, model_type: str) -> bool:
 
 
 def accepting_classes(tables: Tables, model_type: str) -> list[str]:
-    """Every Auto model class whose table has the type: generative ones first, then table order."""
+    """Every Auto model class whose table has the type: generative ones first, then by name (never
+    the tables' own order, which a cached copy of them does not keep)."""
     found = [name for name in tables.auto_models if accepts(tables, name, model_type)]
-    return sorted(found, key=lambda name: (name not in GENERATIVE_CLASSES, _generative_rank(name)))
+    return sorted(found, key=lambda name: (name not in GENERATIVE_CLASSES, _generative_rank(name), name))
 
 
 def _generative_rank(name: str) -> int:
     return GENERATIVE_CLASSES.index(name) if name in GENERATIVE_CLASSES else len(GENERATIVE_CLASSES)
+
+
+def _task_of(auto_class: str) -> str:
+    """`ForMaskedLM` of `AutoModelForMaskedLM`: the part an architecture's name ends with."""
+    return auto_class.removeprefix("AutoModel")
 
 
 def canonical_architecture(model: ModelFacts) -> str | None:
@@ -75,9 +81,10 @@ def suggest_auto_class(tables: Tables, model: ModelFacts) -> str | None:
     candidates = accepting_classes(tables, model.model_type)
     architecture = canonical_architecture(model)
     if architecture is not None:
-        for name in candidates:
-            if architecture in class_names(tables, name, model.model_type):
-                return name
+        building = [name for name in candidates if architecture in class_names(tables, name, model.model_type)]
+        named = [name for name in building if _task_of(name) and architecture.endswith(_task_of(name))]
+        if named or building:  # `RobertaForMaskedLM`: AutoModelForMaskedLM, before AutoModelForPreTraining
+            return (named or building)[0]
     for name in candidates:
         if name in GENERATIVE_CLASSES:
             return name

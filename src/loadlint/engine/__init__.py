@@ -155,9 +155,13 @@ def resolve_sites(
         raise UsageError(str(exc)) from None
 
 
+TOKENIZER_READERS = frozenset({"AutoTokenizer", "AutoProcessor"})  # the classes that read tokenizer_config.json
+
+
 def tokenizer_refs(sites: Sequence[CallSite]) -> frozenset[ModelRef]:
-    """The ids a tokenizer is loaded from: their tokenizer_config.json decides what AutoTokenizer builds."""
-    return frozenset(site.ref for site in sites if site.ref is not None and site.loader == "AutoTokenizer")
+    """The ids a tokenizer is loaded from: their tokenizer_config.json decides what AutoTokenizer builds,
+    and what AutoProcessor falls back to."""
+    return frozenset(site.ref for site in sites if site.ref is not None and site.loader in TOKENIZER_READERS)
 
 
 def unresolved_uses(

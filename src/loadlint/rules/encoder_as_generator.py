@@ -65,11 +65,11 @@ class EncoderAsGenerator(Rule):
             return
         assert model.model_type is not None
         auto_class = semantics.loading_class(tables, site.kind, site.loader, site.task, model.model_type)
-        if auto_class != semantics.CAUSAL_LM or auto_class in model.auto_map_classes:
+        if auto_class is None or auto_class in model.auto_map_classes:
+            return
+        if not semantics.generates_from_encoder(tables, auto_class, model):
             return
         used = semantics.concrete_class(tables, auto_class, model.model_type)
-        if not semantics.is_encoder_only(tables, model.model_type) or semantics.canonical_architecture(model) == used:
-            return
         yield self.finding(
             site,
             model,

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadlint import semantics
 from loadlint.extract import is_removed_auto_class
 from loadlint.facts import CallSite, ModelFacts, ModelRef, Span, Unresolved, facts_for
 from loadlint.findings import Finding
@@ -70,7 +71,8 @@ def suggested_class(finding: Finding, tables: Tables) -> str | None:
 
 
 def _is_model_class(tables: Tables, name: str) -> bool:
-    return name in tables.auto_models or bool(tables.model_types_for_class(name))
+    """An Auto model class or a model class transformers exports, as the engine decides (`semantics`)."""
+    return name in tables.auto_models or semantics.is_model_class(tables, name)
 
 
 def _loads_model(tables: Tables, name: str) -> bool:
