@@ -262,7 +262,7 @@ def test_app_no_fix_names_every_other_value(report) -> None:
         ("app/models.py", 21, "openai-community/gpt2"): "use `AutoModelForCausalLM`" + no_fix(
             "`facebook/bart-large-cnn`, `google-t5/t5-small`"
         ),
-        ("app/models.py", 24, "distilbert/distilbert-base-uncased"): "use `AutoModelForPreTraining`" + no_fix(
+        ("app/models.py", 24, "distilbert/distilbert-base-uncased"): "use `AutoModelForMaskedLM`" + no_fix(
             "`EleutherAI/pythia-70m`, `openai-community/gpt2`"
         ),
     }

@@ -266,3 +266,20 @@ def test_read_only_entry_is_left_alone(
     assert new_run(package).transformers_version == "9.9.9"
     assert len(derivations) == 2
     assert entry.read_bytes() == good
+
+
+def test_a_suggestion_does_not_depend_on_the_tables_order() -> None:
+    """A cached copy of the tables keeps no order of its own: the class suggested for an architecture
+    two Auto classes build (RobertaForMaskedLM: AutoModelForMaskedLM and AutoModelForPreTraining) is
+    the one named for it, whatever the order."""
+    import dataclasses
+
+    from loadlint import semantics
+    from loadlint.facts import ModelFacts, ModelRef
+    from loadlint.tables import load_tables
+
+    tables = load_tables(None)
+    reordered = dataclasses.replace(tables, auto_models=dict(reversed(list(tables.auto_models.items()))))
+    roberta = ModelFacts(ModelRef("FacebookAI/roberta-base"), "hub", "roberta", ("RobertaForMaskedLM",))
+    assert semantics.suggest_auto_class(tables, roberta) == "AutoModelForMaskedLM"
+    assert semantics.suggest_auto_class(reordered, roberta) == "AutoModelForMaskedLM"
