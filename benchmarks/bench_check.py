@@ -8,6 +8,8 @@ interleaved, and reports the median wall time, min-max and peak RSS:
     single-file            one training script (the pre-commit case)
     many-findings          one file, 50 model types under 5 Auto classes, and the same calls made right
     many-calls             300 files with 2,000 loads, a quarter of them wrong
+    notebooks              40 notebooks, against the same code as .py files (what notebooks add)
+    configs                40 scripts whose ids come from YAML configs and a launch script, against constants
     tree-cold, tree-warm   the transformers tree: no cache, then loadlint's and ruff's caches primed
 
 Stdlib only; generating the inputs and the gate count import loadlint.  Usage:

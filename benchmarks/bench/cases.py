@@ -19,7 +19,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from bench.inputs import Input, copy_transformers, write_calls_file, write_repository, write_training_script
+from bench.inputs import (
+    Input,
+    copy_transformers,
+    write_calls_file,
+    write_config_project,
+    write_notebooks,
+    write_repository,
+    write_training_script,
+)
 from bench.models import ModelSet, model_set
 from bench.timing import Command
 
@@ -27,6 +35,7 @@ LOADLINT_OK_CODES = (0, 1, 2)  # clean, findings, some file could not be checked
 COMMAND_TARGET_S = 0.15  # `loadlint --version`, `rules` and `rule CODE` answer at once
 MANY_FINDINGS_TYPES = 50
 REPOSITORY_FILES, REPOSITORY_LOADS, REPOSITORY_WRONG_SHARE = 300, 2000, 0.25
+NOTEBOOKS, CONFIGURED_SCRIPTS = 40, 40
 RUFF_CLASSIC_RULES = "E4,E7,E9,F"
 
 
@@ -38,6 +47,7 @@ class Case:
     ruff: Command | None  # `ruff check --no-cache` on the same input, or ruff's matching command
     ruff_cache: Command | None = None  # ruff with a primed cache (the warm case)
     baseline: Command | None = None  # loadlint on the same input with every call right (many findings)
+    adds: str | None = None  # the baseline is the same code without this (notebooks, configs): what it adds
     target_s: float | None = None  # loadlint's median should stay at or under this
     generated: Input | None = None
 
@@ -182,6 +192,34 @@ def _many_calls(workspace: Workspace) -> Case:
     )
 
 
+def _notebooks(workspace: Workspace) -> Case:
+    notebooks, scripts = write_notebooks(workspace.inputs("notebooks"), workspace.models.examples, NOTEBOOKS)
+    return Case(
+        "notebooks",
+        f"notebooks ({NOTEBOOKS} .ipynb, {notebooks.loads} loads; baseline: the same code as .py)",
+        workspace.loadlint_check(notebooks.path, tables=True),
+        workspace.ruff_check(notebooks.path),
+        baseline=workspace.loadlint_check(scripts.path, name="loadlint (as .py)", tables=True),
+        adds="reading the code from notebooks",
+        generated=notebooks,
+    )
+
+
+def _configs(workspace: Workspace) -> Case:
+    configured, constant = write_config_project(
+        workspace.inputs("configs"), workspace.models.examples, CONFIGURED_SCRIPTS
+    )
+    return Case(
+        "configs",
+        f"configs ({CONFIGURED_SCRIPTS} scripts, ids from YAML and a launch script; baseline: constants)",
+        workspace.loadlint_check(configured.path, tables=True),
+        workspace.ruff_check(configured.path),
+        baseline=workspace.loadlint_check(constant.path, name="loadlint (constant ids)", tables=True),
+        adds="reading the ids from config files and the launch script",
+        generated=configured,
+    )
+
+
 def _tree(warm: bool) -> Callable[[Workspace], Case]:
     def build(workspace: Workspace) -> Case:
         tree = workspace.tree
@@ -204,6 +242,8 @@ CASES: dict[str, Callable[[Workspace], Case]] = {
     "single-file": _single_file,
     "many-findings": _many_findings,
     "many-calls": _many_calls,
+    "notebooks": _notebooks,
+    "configs": _configs,
     "tree-cold": _tree(warm=False),
     "tree-warm": _tree(warm=True),
 }

@@ -225,3 +225,79 @@ def _loop(module: _Module, auto_class: str, ids: list[str]) -> None:
 
 
 SNIPPETS = (_module_level, _constant, _function, _helper, _loop)
+
+
+def write_notebooks(root: Path, models: list[Model], count: int) -> tuple[Input, Input]:
+    """`count` notebooks, each the training script split into cells after a `%pip` cell and a markdown
+    one, and the same code as `.py` files in a sibling folder: what reading notebooks adds."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    notebooks, scripts = root / "notebooks", root / "scripts"
+    notebooks.mkdir(parents=True, exist_ok=True)
+    scripts.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        script = write_training_script(scripts, models)
+        text = script.path.read_text()
+        script.path.rename(scripts / f"train_{index}.py")
+        cells = [new_markdown_cell(f"# Run {index}"), new_code_cell("%pip install -q transformers torch")]
+        cells += [
+            new_code_cell(block, outputs=[new_output("stream", name="stdout", text="ok\n")])
+            for block in text.split("\n\n\n")
+        ]
+        notebook = new_notebook(cells=cells)
+        nbformat.write(notebook, notebooks / f"train_{index}.ipynb")
+    return Input(notebooks, calls=3 * count, loads=3 * count, wrong=count), Input(
+        scripts, calls=3 * count, loads=3 * count, wrong=count
+    )
+
+
+CONFIG_SCRIPT = """\
+\"\"\"Fine-tune the model a config file and the launch script name.\"\"\"
+
+from dataclasses import dataclass, field
+
+import yaml
+from transformers import {reference_class}, {right_class}, HfArgumentParser
+
+
+@dataclass
+class Arguments:
+    model_name_or_path: str = field(metadata={{"help": "the model to fine-tune"}})
+
+
+def main():
+    with open("configs/run_{index}.yaml") as handle:
+        config = yaml.safe_load(handle)
+    reference = {reference_class}.from_pretrained(config["reference"]["name"])
+    (args,) = HfArgumentParser(Arguments).parse_args_into_dataclasses()
+    model = {right_class}.from_pretrained(args.model_name_or_path)
+    return reference, model
+"""
+
+
+def write_config_project(root: Path, models: list[Model], count: int) -> tuple[Input, Input]:
+    """`count` scripts whose ids come from a YAML config each reads and from the shell script that
+    launches them all, and the same scripts with the ids written as constants."""
+    trained = next(model for model in models if model.right_class == "AutoModelForCausalLM")
+    reference = next(model for model in models if model.right_class == "AutoModelForSeq2SeqLM")
+    configured, constant = root / "configured", root / "constant"
+    for folder in (configured / "configs", constant):
+        folder.mkdir(parents=True, exist_ok=True)
+    launches = []
+    for index in range(count):
+        code = CONFIG_SCRIPT.format(
+            index=index, right_class=trained.right_class, reference_class=reference.wrong_classes[0]
+        )
+        (configured / f"train_{index}.py").write_text(code)
+        (configured / "configs" / f"run_{index}.yaml").write_text(f"reference:\n  name: {reference.model_id}\n")
+        launches.append(f"python train_{index}.py --model_name_or_path {trained.model_id}")
+        (constant / f"train_{index}.py").write_text(
+            code.replace('config["reference"]["name"]', repr(reference.model_id)).replace(
+                "args.model_name_or_path", repr(trained.model_id)
+            )
+        )
+    (configured / "launch.sh").write_text("#!/usr/bin/env bash\nset -e\n" + "\n".join(launches) + "\n")
+    return Input(configured, calls=2 * count, loads=2 * count, wrong=count), Input(
+        constant, calls=2 * count, loads=2 * count, wrong=count
+    )

@@ -52,6 +52,13 @@ def metrics(case: Case) -> dict:
     if case.target_s is not None:
         result |= {"target_s": case.target_s, "target_met": loadlint_s <= case.target_s}
     report = loadlint_summary(case.loadlint)
+    if case.baseline and case.adds:
+        baseline_s = case.baseline.median_wall()
+        return result | {
+            "baseline_s": baseline_s,
+            "added_s": loadlint_s - baseline_s,
+            "added_share": loadlint_s / baseline_s - 1,
+        }
     if case.baseline and report and report["summary"]["findings"]:
         findings = report["summary"]["findings"]
         result |= {
@@ -111,6 +118,12 @@ def notes(cases: list[Case]) -> list[str]:
             verdict = "met" if figures["target_met"] else "MISSED"
             lines.append(
                 f"{case.label}: {_seconds(figures['loadlint_s'])}, target <= {figures['target_s']} s: {verdict}"
+            )
+        if "added_s" in figures:
+            lines.append(
+                f"{case.label}: loadlint {_seconds(figures['loadlint_s'])}, {case.baseline.name} "  # type: ignore[union-attr]
+                f"{_seconds(figures['baseline_s'])}: {case.adds} adds {_seconds(figures['added_s'])} "
+                f"({figures['added_share']:+.0%})"
             )
         if "ms_per_finding" in figures:
             lines.append(
