@@ -19,7 +19,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
 
     The ast gate is timed again on its own for the files libcst parsed, so that the libcst share of
     those files is their time less the gate's."""
-    from loadlint.discover import python_files
+    from loadlint.discover import checked_files
     from loadlint.engine import loader_predicate
     from loadlint.extract import MODEL_LIBRARIES, extract_file, may_load_models, passes_byte_prefilter
     from loadlint.source import decode
@@ -33,7 +33,7 @@ def gate_counts(tree: Path, top: int = 5) -> dict:
     ast_gate_s_on_parsed = 0.0
     parsed: list[tuple[float, int, str, int]] = []
     sites = 0
-    for path in python_files([str(tree)]):
+    for path in checked_files([str(tree)]):
         counts["files"] += 1
         t0 = time.perf_counter()
         data = Path(path).read_bytes()
