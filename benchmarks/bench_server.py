@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -106,7 +107,7 @@ async def round_trips(command: list[str], path: Path, changes: int, kind: str) -
             lines[line] += "  #" if "  #" not in lines[line] else "x"
             start, new = end, lines[line][end:]
         else:
-            start = lines[line].index("5e-5")
+            start = re.search(r"\de-5", lines[line]).start()  # type: ignore[union-attr]
             digit = str((int(lines[line][start]) % 9) + 1)
             lines[line] = lines[line][:start] + digit + lines[line][start + 1 :]
             end, new = start + 1, digit

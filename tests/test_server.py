@@ -254,3 +254,18 @@ async def test_offline_without_facts_is_said_once(project: Path, env: dict[str, 
         assert not lsp.diagnostics.get(uri)
     finally:
         await lsp.shutdown_session()
+
+
+async def test_a_helper_and_a_recipe_of_the_document_are_followed(client: LanguageClient, project: Path) -> None:
+    """The reach `check` has within one file: a helper's parameter takes its callers' values, and an
+    id read from a config file is read."""
+    write(project, "conf.yaml", "model:\n  name: google-t5/t5-small\n")
+    text = (
+        "import yaml\nfrom transformers import AutoModelForCausalLM\n\n\ndef load(name):\n"
+        "    return AutoModelForCausalLM.from_pretrained(name)\n\n\nload('google-t5/t5-small')\n"
+        "config = yaml.safe_load(open('conf.yaml'))\nother = AutoModelForCausalLM.from_pretrained(config['model']['name'])\n"
+    )
+    uri = open_file(client, project / "helpers.py", text)
+    shown = await diagnostics_until(client, uri, lambda shown: len(shown) == 2)
+    assert sorted(d.range.start.line for d in shown) == [5, 10]
+    assert any(info.message.startswith("model.name") for d in shown for info in d.related_information or [])

@@ -19,7 +19,9 @@ from loadlint.config import ConfigError, RunConfig, settings_for_run
 from loadlint.discover import find_lockfile
 from loadlint.engine import tokenizer_refs
 from loadlint.engine.judging import check_file, check_source, libraries_read_by
-from loadlint.engine.reading import loader_predicate
+from loadlint.engine.extraction import outside_values
+from loadlint.engine.linking import link_parameters
+from loadlint.engine.reading import Extractor, SourceFile, loader_predicate
 from loadlint.extract import extract_file
 from loadlint.facts import CallSite, FileReport, ModelFacts, ModelRef, Unresolved
 from loadlint.findings import Finding
@@ -138,7 +140,12 @@ class Session:
         last = self._last.get(path)
         if last is not None and signature[0] is not None and last[0] == signature:
             return last[1]
-        report = extract_file(path, data, loader_predicate(self.tables), signature[1], self.limits.max_file_size)
+        libraries = signature[1]
+        report = extract_file(path, data, loader_predicate(self.tables), libraries, self.limits.max_file_size)
+        if report.error is None and self.run is not None:  # the reach `check` has within one file
+            extractor = Extractor(loader_predicate(self.tables), lambda _: libraries, self.limits)
+            link_parameters([SourceFile(report, data)], str(self.root), extractor)
+            outside_values(self.run.discovery)([report])
         self._last[path] = (signature, report)
         return report
 
