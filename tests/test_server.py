@@ -132,6 +132,17 @@ async def test_fix_all_and_hover(client: LanguageClient, project: Path) -> None:
     assert "model_type: `t5`" in hover.contents.value
     assert "this call: `AutoModelForCausalLM` (does not fit; use `AutoModelForSeq2SeqLM`)" in hover.contents.value
     assert "facts from: hub" in hover.contents.value
+    assert "- loaded by: `AutoModelForSeq2SeqLM`" in hover.contents.value
+
+
+async def test_hover_on_the_id_a_name_is_bound_to(client: LanguageClient, project: Path) -> None:
+    text = 'from transformers import AutoModelForCausalLM\n\nMODEL = "google-t5/t5-small"\nmodel = AutoModelForCausalLM.from_pretrained(MODEL)\n'
+    uri = open_file(client, project / "app.py", text)
+    await diagnostics_until(client, uri, bool)
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=2, character=12))
+    )
+    assert "**google-t5/t5-small**" in hover.contents.value and "model_type: `t5`" in hover.contents.value
 
 
 async def test_hover_on_a_noqa_code_gives_the_rule(client: LanguageClient, project: Path) -> None:

@@ -20,9 +20,10 @@ from pygls.lsp.server import LanguageServer
 
 from loadlint import __version__
 from loadlint.add_noqa import with_noqa
-from loadlint.facts import ModelRef, Span, Unresolved
+from loadlint.facts import ModelFacts, ModelRef, Span, Unresolved
 from loadlint.findings import Finding
 from loadlint.fixes import Edit
+from loadlint.model_info import describe
 from loadlint.notebook import Notebook, NotebookError
 from loadlint.notebook.write import fixed_sources
 from loadlint.server import convert
@@ -297,22 +298,29 @@ class LoadlintServer(LanguageServer):
         if markdown is None:
             if state.notebook is not None:  # the cell's line in the module its cells make
                 line += next(cell.start - 1 for cell in state.notebook.cells if state.cells[cell.index] == uri)
-            markdown = self._hover_on_load(state, line, column)
+            markdown = self._hover_on_load(state, line, column, text)
         if markdown is None:
             return None
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=markdown))
 
-    def _hover_on_load(self, state: _Open, line: int, column: int) -> str | None:
+    def _hover_on_load(self, state: _Open, line: int, column: int, text: str) -> str | None:
+        """The facts of the load under the cursor, or of the model id string under it (`MODEL = "..."`
+        bound once and loaded below: the id the loads of this document resolved)."""
         assert self.session is not None and state.lint.report is not None
-        for site in state.lint.report.sites:
+        sites = [site for site in state.lint.report.sites if site.ref is not None]
+        literal = convert.string_at(text, column)
+        for site in sites:
             span = site.span
             inside = (span.line, span.column) <= (line, column) <= (span.end_line, span.end_column)
-            if inside and site.ref is not None:
+            if inside or (literal is not None and literal == site.model_id):
+                assert site.ref is not None
+                found = self.session.facts(site.ref)
                 return convert.hover_on_facts(
                     site.ref.model_id,
-                    self.session.facts(site.ref),
+                    found,
                     site.loader,
                     _fitting_class(site.loader, [f for f in state.lint.findings if f.span == span]),
+                    describe(site.ref, found, self.session.tables) if isinstance(found, ModelFacts) else None,
                 )
         return None
 

@@ -13,11 +13,13 @@ from pygls.workspace.position_codec import PositionCodec
 from loadlint.facts import ModelFacts, Span, TraceStep, Unresolved
 from loadlint.findings import Finding
 from loadlint.fixes import Edit, applies
+from loadlint.model_info import ModelReport
 from loadlint.rules import RULES_BY_CODE
 
 SOURCE = "loadlint"
 FIX_ALL = "source.fixAll.loadlint"
 _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
+_STRING = re.compile(r"""(["'])((?:(?!\1)[^\\\n])*)\1""")
 _NOQA_CODE = re.compile(r"#\s*(?:noqa|NOQA)\s*:[^#]*?\b(LL\d{3})\b")
 
 
@@ -97,8 +99,12 @@ def line_edits(before: str, after: str, positions: Positions) -> list[types.Text
     return edits
 
 
-def hover_on_facts(model_id: str, found: ModelFacts | Unresolved | None, loader: str, fits: str | None) -> str:
-    """What the Hub (or the lockfile, or a cache) says about the id under the cursor, in Markdown."""
+def hover_on_facts(
+    model_id: str, found: ModelFacts | Unresolved | None, loader: str, fits: str | None, report: ModelReport | None
+) -> str:
+    """What the Hub (or the lockfile, or a cache) says about the id under the cursor, in Markdown:
+    the facts, which Auto classes of the installed transformers accept it (`loadlint model`'s list)
+    and whether the call's class fits."""
     if found is None:
         return f"**{model_id}**: not resolved yet"
     if isinstance(found, Unresolved):
@@ -110,6 +116,9 @@ def hover_on_facts(model_id: str, found: ModelFacts | Unresolved | None, loader:
     if fits:
         verdict = "fits" if fits == loader else f"does not fit; use `{fits}`"
         lines.append(f"- this call: `{loader}` ({verdict})")
+    if report is not None and report.classes:
+        accepted = [f"`{fit.auto_class}`" + (" (partial load)" if fit.partial else "") for fit in report.classes]
+        lines.append("- loaded by: " + ", ".join(accepted))
     if found.pipeline_tag:
         lines.append(f"- pipeline tag: `{found.pipeline_tag}`")
     lines.append(f"- gated: {'yes' if found.gated else 'no'}")
@@ -118,6 +127,14 @@ def hover_on_facts(model_id: str, found: ModelFacts | Unresolved | None, loader:
     commit = f" at `{found.sha[:12]}`" if found.sha else ""
     lines.append(f"- facts from: {found.source}{commit}")
     return "\n".join(lines)
+
+
+def string_at(line: str, column: int) -> str | None:
+    """The text of the one-line string literal under the cursor (1-based column), if any."""
+    for match in _STRING.finditer(line):
+        if match.start() < column <= match.end():
+            return match.group(2)
+    return None
 
 
 def hover_on_noqa(line: str, column: int) -> str | None:

@@ -18,8 +18,8 @@ from pathlib import Path
 from loadlint.config import ConfigError, RunConfig, settings_for_run
 from loadlint.discover import find_lockfile
 from loadlint.engine import tokenizer_refs
-from loadlint.engine.judging import check_file, check_source, libraries_read_by
 from loadlint.engine.extraction import outside_values
+from loadlint.engine.judging import check_file, check_source, libraries_read_by
 from loadlint.engine.linking import link_parameters
 from loadlint.engine.reading import Extractor, SourceFile, loader_predicate
 from loadlint.extract import extract_file
