@@ -37,8 +37,8 @@ def test_import_direction(path: Path) -> None:
         assert "loadlint.runtime.worker" not in names, "the worker only ever runs as its own process"
     if "huggingface_hub" in tops:
         assert relative(path).startswith("resolve/hub/") or relative(path) == WORKER
-    if relative(path) not in ("cli.py", "__main__.py"):
-        assert "loadlint.cli" not in names
+    if not relative(path).startswith("cli/") and relative(path) != "__main__.py":
+        assert not any(name == "loadlint.cli" or name.startswith("loadlint.cli.") for name in names)
     if relative(path).startswith("rules/"):
         assert not any(name.startswith(("loadlint.resolve", "loadlint.engine")) for name in names)
     if relative(path).startswith("report/"):
