@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,15 @@ class _Shown:
     diagnostic: types.Diagnostic
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """A document's text (a notebook's code cells' texts, by URI, and the cells by position) at one version."""
+
+    version: int | None
+    texts: dict[str, str]
+    cells: dict[int, str] | None = None
+
+
 @dataclass
 class _Open:
     """What the server last checked and told the client about one document or notebook.  `cells`:
@@ -78,6 +88,7 @@ class LoadlintServer(LanguageServer):
         self.notebook_of: dict[str, str] = {}  # a cell's URI -> its notebook's
         self.asking: set[ModelRef] = set()  # ids the Hub is being asked for
         self.told: set[str] = set()  # the messages shown once per session
+        self.linter = ThreadPoolExecutor(1, thread_name_prefix="loadlint-check")  # one check at a time
 
     # -- checking ------------------------------------------------------------------------------
 
@@ -88,23 +99,58 @@ class LoadlintServer(LanguageServer):
         state.pending = asyncio.get_running_loop().call_later(delay, self.check, uri)
 
     def check(self, uri: str) -> None:
+        """Check the document's text as it is now in a worker thread (the event loop keeps reading
+        the client's messages meanwhile), then publish, unless the text changed in between: the
+        check that change scheduled publishes instead."""
         state = self.open.get(uri)
         if state is None or self.session is None:
             return
         state.pending = None
-        try:
-            notebook = self.workspace.get_notebook_document(notebook_uri=uri)
-            lint, texts = self._lint_notebook(uri, notebook, state) if notebook else self._lint_document(uri, state)
-        except Exception as exc:  # noqa: BLE001 - a bug in loadlint costs this document its diagnostics, not the server
-            self.log(f"{path_of(uri)}: internal error: {type(exc).__name__}: {exc}")
+        snapshot = self._snapshot(uri)
+        future = asyncio.get_running_loop().run_in_executor(self.linter, self._lint, uri, snapshot)
+        future.add_done_callback(lambda done: self._checked(uri, state, snapshot, done))
+
+    def _snapshot(self, uri: str) -> _Snapshot:
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is None:
+            document = self.workspace.get_text_document(uri)
+            return _Snapshot(document.version, {uri: document.source})
+        cells = {
+            index: cell.document
+            for index, cell in enumerate(notebook.cells)
+            if cell.kind == types.NotebookCellKind.Code
+        }
+        texts = {cell: self.workspace.get_text_document(cell).source for cell in cells.values()}
+        return _Snapshot(notebook.version, texts, cells)
+
+    def _lint(self, uri: str, snapshot: _Snapshot) -> tuple[Lint, Notebook | None]:
+        assert self.session is not None
+        if snapshot.cells is None:
+            return self.session.lint(path_of(uri), snapshot.texts[uri]), None
+        sources = {index: snapshot.texts[cell] for index, cell in snapshot.cells.items()}
+        return self.session.lint_cells(path_of(uri), sources)
+
+    def _checked(self, uri: str, state: _Open, snapshot: _Snapshot, done: asyncio.Future) -> None:
+        if self.open.get(uri) is not state or self._snapshot(uri).version != snapshot.version:
+            return  # closed, or changed since: a newer check is on its way
+        if done.exception() is not None:  # a bug in loadlint costs this document its diagnostics, not the server
+            error = done.exception()
+            self.log(f"{path_of(uri)}: internal error: {type(error).__name__}: {error}")
             return
+        lint, notebook = done.result()
         if lint.error is not None:  # keep the last good diagnostics; say why once per distinct error
             if lint.error != state.error:
                 self.log(lint.error)
             state.error = lint.error
             return
-        state.error, state.lint, state.texts = None, lint, texts
-        state.shown = {target: [] for target in texts}
+        if notebook is not None:
+            for message in notebook.errors:
+                self.log(message)
+            self.notebook_of.update(dict.fromkeys((snapshot.cells or {}).values(), uri))
+        state.error, state.lint, state.texts = None, lint, snapshot.texts
+        state.notebook, state.cells = notebook, snapshot.cells or {}
+        state.text = notebook.code if notebook is not None else snapshot.texts[uri]
+        state.shown = {target: [] for target in snapshot.texts}
         for finding in lint.findings:
             target, positions, span = self.place(state, uri, finding.span)
             placed = convert.diagnostic(dataclasses.replace(finding, span=span), positions, _uri_of)
@@ -114,29 +160,6 @@ class LoadlintServer(LanguageServer):
                 types.PublishDiagnosticsParams(uri=target, diagnostics=[item.diagnostic for item in shown])
             )
         self.ask_the_hub(lint)
-
-    def _lint_document(self, uri: str, state: _Open) -> tuple[Lint, dict[str, str]]:
-        assert self.session is not None
-        text = self.workspace.get_text_document(uri).source
-        state.text = text
-        return self.session.lint(path_of(uri), text), {uri: text}
-
-    def _lint_notebook(self, uri: str, notebook: types.NotebookDocument, state: _Open) -> tuple[Lint, dict[str, str]]:
-        assert self.session is not None
-        code = {
-            index: cell.document
-            for index, cell in enumerate(notebook.cells)
-            if cell.kind == types.NotebookCellKind.Code
-        }
-        texts = {cell: self.workspace.get_text_document(cell).source for cell in code.values()}
-        lint, state.notebook = self.session.lint_cells(
-            path_of(uri), {index: texts[cell] for index, cell in code.items()}
-        )
-        for message in state.notebook.errors:
-            self.log(message)
-        state.cells, state.text = code, state.notebook.code
-        self.notebook_of.update(dict.fromkeys(code.values(), uri))
-        return lint, texts
 
     def place(self, state: _Open, uri: str, span: Span) -> tuple[str, convert.Positions, Span]:
         """Where a span of the checked text is for the client: its document, or its notebook cell."""
