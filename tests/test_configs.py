@@ -149,3 +149,18 @@ def test_the_reader_keeps_positions_and_names_the_problem(tmp_path: Path) -> Non
     (tmp_path / "c.yaml").write_bytes(b"a: \xff\n")
     with pytest.raises(ConfigFileError, match="cannot decode the file as utf-8"):
         read_document(str(tmp_path / "c.yaml"), "yaml")
+
+
+def test_a_get_default_is_the_value_when_the_key_is_absent(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "nokey.yaml").write_text("other: 1\n")
+    (tmp_path / "has.yaml").write_text("model: google-t5/t5-small\n")
+    (tmp_path / "app.py").write_text(
+        "import yaml\nfrom transformers import AutoModelForSeq2SeqLM\n\n"
+        'absent = yaml.safe_load(open("nokey.yaml"))\n'
+        'a = AutoModelForSeq2SeqLM.from_pretrained(absent.get("model", "openai-community/gpt2"))\n'
+        'present = yaml.safe_load(open("has.yaml"))\n'
+        'b = AutoModelForSeq2SeqLM.from_pretrained(present.get("model", "openai-community/gpt2"))\n'
+    )
+    data = json.loads(loadlint("check", "app.py", "--output-format", "json", env=env, cwd=tmp_path).stdout)
+    assert [(f["line"], f["model_id"]) for f in data["findings"]] == [(5, "openai-community/gpt2")]  # t5 fits
+    assert data["unresolved"] == []

@@ -184,3 +184,31 @@ def test_a_fix_that_spans_cells_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="more than one cell"):
         fixed_sources(read, "a = 2\nb = 3\n")
     assert b'"b = 3"' in write_notebook(read, {1: "b = 3"})
+
+
+QUANTIZED = "x = 1\nimport transformers\nm = transformers.AutoModelForCausalLM.from_pretrained('openai-community/gpt2', load_in_8bit=True)"
+
+
+@pytest.mark.parametrize("magic", ["%%writefile requirements.txt\ntransformers\naccelerate", "%%bash\npip install transformers"])
+def test_an_added_import_goes_to_the_python_cell_never_a_magic_one(tmp_path: Path, env: dict[str, str], magic: str) -> None:
+    """LL020's fix adds `from transformers import BitsAndBytesConfig` before the first statement: in the
+    cell that statement opens, not in the `%%bash` or `%%writefile` cell before it."""
+    notebook = new_notebook()
+    notebook.cells = [new_markdown_cell("# x"), new_code_cell(magic), new_code_cell(QUANTIZED)]
+    nbformat.write(notebook, tmp_path / "q.ipynb")
+    run = loadlint("check", "q.ipynb", "--fix", env=env, cwd=tmp_path)
+    assert "Fixed 1 finding" in run.stdout + run.stderr, run.stdout + run.stderr
+    cells = nbformat.read(tmp_path / "q.ipynb", as_version=4).cells
+    assert cells[1].source == magic
+    assert cells[2].source.startswith("from transformers import BitsAndBytesConfig\n\nx = 1\n")
+
+
+def test_a_notebook_with_crlf_line_endings_is_written_back_with_them(project: Path, env: dict[str, str]) -> None:
+    path = project / "demo.ipynb"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    before = path.read_bytes()
+    assert loadlint("check", "demo.ipynb", "--fix", env=env, cwd=project).returncode == 0
+    after = path.read_bytes()
+    assert after == before.replace(b"AutoModelForCausalLM, AutoTokenizer", b"AutoModelForSeq2SeqLM, AutoTokenizer").replace(
+        b"model = AutoModelForCausalLM", b"model = AutoModelForSeq2SeqLM"
+    )

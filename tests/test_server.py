@@ -280,3 +280,12 @@ async def test_a_helper_and_a_recipe_of_the_document_are_followed(client: Langua
     shown = await diagnostics_until(client, uri, lambda shown: len(shown) == 2)
     assert sorted(d.range.start.line for d in shown) == [5, 10]
     assert any(info.message.startswith("model.name") for d in shown for info in d.related_information or [])
+
+
+async def test_closing_a_document_clears_its_diagnostics(client: LanguageClient, project: Path) -> None:
+    uri = open_file(client, project / "app.py")
+    await diagnostics_until(client, uri, bool)
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert await diagnostics_until(client, uri, lambda shown: not shown) == []
+    await asyncio.sleep(0.3)
+    assert not [m for m in client.messages if "Error" in m.message]

@@ -1,9 +1,10 @@
 """`loadlint check --watch`: check once, then again whenever a file the run checks or reads changes,
 as Ruff's watch mode does (the screen cleared before each run, Ctrl-C ends it with exit 0).
 
-What counts as a change: a Python, stub or notebook file (or a suffix `--extension` maps) under the
-paths given, or a configuration or lockfile (`pyproject.toml`, `loadlint.toml`, `loadlint.lock`)
-anywhere watched.  watchfiles, an optional dependency (`loadlint[watch]`), is imported only here.
+What counts as a change: under the paths given, a file the run checks (as discovery's `include`,
+`extension` and `recipes` say) or may read ids from (a YAML, JSON or TOML config, a shell script, a
+Makefile, a README), and a configuration or lockfile (`pyproject.toml`, `loadlint.toml`,
+`loadlint.lock`) anywhere watched.  watchfiles, an optional dependency (`loadlint[watch]`), is imported only here.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from loadlint.extract.invocation_files import MAKEFILES, READMES, SHELL_SUFFIXES
+
 CONFIG_NAMES = frozenset({"pyproject.toml", "loadlint.toml", "loadlint.lock"})
-CODE_SUFFIXES = frozenset({".py", ".pyi", ".ipynb"})
+# The files whose ids a run reads besides the code: config files (`extract.configs`) and the scripts,
+# Makefiles and READMEs that run a program (`extract.invocation_files`).
+ID_SOURCE_SUFFIXES = (".yaml", ".yml", ".json", ".toml", *SHELL_SUFFIXES)
+ID_SOURCE_NAMES = MAKEFILES | READMES
 CLEAR_SCREEN = "\x1b[2J\x1b[3J\x1b[H"  # erase the screen and its scrollback, cursor home
 WATCHING = "Watching for file changes."
 
@@ -24,10 +30,11 @@ class WatchUnavailable(Exception):
 
 
 def watch(
-    paths: Sequence[str], also_read: Iterable[str], extra_suffixes: Iterable[str], check_once: Callable[[], object]
+    paths: Sequence[str], also_read: Iterable[str], checks: Callable[[str], bool], check_once: Callable[[], object]
 ) -> int:
     """Run `check_once` now and after every relevant change until Ctrl-C (then 0).  `also_read` are
-    configuration files and lockfiles outside `paths` whose changes count too."""
+    configuration files and lockfiles outside `paths` whose changes count too; `checks(path)`: whether
+    the run checks that file."""
     try:
         from watchfiles import DefaultFilter
         from watchfiles import watch as changes_of
@@ -35,7 +42,6 @@ def watch(
         raise WatchUnavailable('--watch needs watchfiles: pip install "loadlint[watch]"') from None
 
     checked = [os.path.abspath(path) for path in paths]
-    suffixes = CODE_SUFFIXES | {f".{suffix.lstrip('.')}" for suffix in extra_suffixes}
 
     class CheckedFiles(DefaultFilter):
         """watchfiles' own filter (no .git, .venv, caches), then only what a run reads."""
@@ -45,7 +51,8 @@ def watch(
                 return False
             if os.path.basename(path) in CONFIG_NAMES:
                 return True
-            return os.path.splitext(path)[1] in suffixes and any(_within(path, root) for root in checked)
+            read = checks(path) or path.endswith(ID_SOURCE_SUFFIXES) or os.path.basename(path) in ID_SOURCE_NAMES
+            return read and any(_within(path, root) for root in checked)
 
     roots = _roots([*checked, *(os.path.abspath(path) for path in also_read)])
     try:

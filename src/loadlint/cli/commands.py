@@ -29,25 +29,23 @@ def check(args: argparse.Namespace) -> int:
     from loadlint.watch import CONFIG_NAMES, WatchUnavailable, watch
 
     read = [args.config_file, args.lockfile, *CONFIG_NAMES]  # those in the working directory are found by name
-    suffixes = [item.partition(":")[0] for value in args.extension or () for item in value.split(",")]
+    from loadlint.config import RunSettings
+
+    run, _ = _configured(args.paths, args.config_file, _overrides(args), args.respect_gitignore, RunSettings())
     try:
-        return watch(args.paths or (".",), [str(p) for p in read if p and os.path.exists(p)], suffixes,
+        return watch(args.paths or (".",), [str(p) for p in read if p and os.path.exists(p)], run.discovery.included,
                      lambda: _check_once(args))
     except WatchUnavailable as exc:
         raise fail(str(exc)) from None
 
 
 def _check_once(args: argparse.Namespace) -> int:
-    from loadlint.config import CliOverrides, RunSettings
+    from loadlint.config import RunSettings
     from loadlint.engine import CheckOptions, UsageError, run_check
     from loadlint.report._shared import plural
 
-    overrides = CliOverrides(
-        select=args.select, extend_select=args.extend_select or (), ignore=args.ignore or (),
-        force_exclude=args.force_exclude, extension=args.extension or (),
-    )
     run, settings = _configured(
-        args.paths, args.config_file, overrides, args.respect_gitignore,
+        args.paths, args.config_file, _overrides(args), args.respect_gitignore,
         RunSettings(
             offline=args.offline or None, lockfile=args.lockfile, timeout=args.timeout,
             transformers=args.transformers, cache_ttl=args.cache_ttl, output_format=args.output_format,
@@ -123,6 +121,16 @@ def _add_noqa(result, discovery) -> int:
         print(error, file=sys.stderr)
     print(f"Added {plural(outcome.added, 'noqa directive')}.", file=sys.stderr)
     return EXIT_ERROR if result.errors or outcome.errors else EXIT_CLEAN
+
+
+def _overrides(args: argparse.Namespace):
+    """What the command line says about selection and discovery."""
+    from loadlint.config import CliOverrides
+
+    return CliOverrides(
+        select=args.select, extend_select=args.extend_select or (), ignore=args.ignore or (),
+        force_exclude=args.force_exclude, extension=args.extension or (),
+    )
 
 
 def _configured(paths, config_file, overrides, respect_gitignore: bool, cli_settings):

@@ -15,13 +15,12 @@ from loadlint.notebook import Notebook
 
 def locate_in_cells(result: CheckResult, notebooks: Mapping[str, Notebook]) -> None:
     """Rewrite the result's positions in notebooks as (cell, line in cell); other files are untouched."""
-    if not notebooks:
-        return
     cells = _Cells(notebooks)
     result.findings = [cells.finding(finding) for finding in result.findings]
     result.fixed = [cells.finding(finding) for finding in result.fixed]
     result.unresolved = [cells.unresolved(use) for use in result.unresolved]
     for call in result.runtime_calls:
+        call["cell"] = None  # every call record has the key, as findings do
         if call["path"] in notebooks:
             call["cell"], call["line"] = notebooks[call["path"]].locate(call["line"])
 

@@ -63,7 +63,17 @@ def config_value(follower: Follower, node: cst.BaseExpression, depth: int) -> li
     if changed is not None:
         return [Unknown("computed", f"`{changed}` is changed by the code after it is read from its config file")]
     step = follower.step(node, f"`{_short(node)}` read from the config file")
-    return from_files(follower, list(read.paths), read.reader, tuple(keys), (step,))  # type: ignore[arg-type]
+    fallback = _get_default(follower, node, depth)
+    return from_files(follower, list(read.paths), read.reader, tuple(keys), (step,), fallback)  # type: ignore[arg-type]
+
+
+def _get_default(follower: Follower, node: cst.BaseExpression, depth: int) -> tuple[Known | Unknown, ...] | None:
+    """The values of `default` in `config.get("key", default)`: what the load takes when the file
+    has no such key (None where the code gives no default, or one that is not a plain value)."""
+    if not (_is_get(node) and len(node.args) == 2):  # type: ignore[attr-defined]
+        return None
+    values = follower.alternatives(node.args[1].value, depth + 1)  # type: ignore[attr-defined]
+    return tuple(values) if all(isinstance(value, Known | Unknown) for value in values) else None
 
 
 def from_files(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 
 from loadlint.notebook import CodeCell, Notebook, NotebookError
 
@@ -29,11 +30,22 @@ def fixed_sources(notebook: Notebook, fixed_code: str) -> dict[int, str]:
             for at in range(i1, i2):
                 new[owners[at].index].append(written[at])
             continue
-        touched = {owners[at].index for at in range(i1, i2)} or {owners[max(i1 - 1, 0)].index}
-        if len(touched) > 1 or masked.intersection(range(i1, i2)):
-            raise NotebookError(f"{notebook.path}: not fixed: the fix would change more than one cell's code")
+        touched = {owners[at].index for at in range(i1, i2)} or _inserted_into(notebook, owners, i1)
+        if len(touched) != 1 or masked.intersection(range(i1, i2)):
+            raise NotebookError(f"{notebook.path}: not rewritten: the change would touch more than one cell's code")
         new[touched.pop()].extend(after[j1:j2])
     return {cell.index: "\n".join(new[cell.index]) for cell in notebook.cells if new[cell.index] != list(cell.lines)}
+
+
+def _inserted_into(notebook: Notebook, owners: list[CodeCell], at: int) -> set[int]:
+    """The cell new lines inserted before module line `at` (0-based) go to: the cell they are inside,
+    else, between two cells, the one that follows (an import added before its first statement), else
+    the one before; never a cell whose every line is masked (a `%%bash` cell is not Python)."""
+    around = [owners[at]] if at < len(owners) else []
+    if at > 0 and (not around or owners[at - 1] is not around[0]):
+        around.append(owners[at - 1])
+    python = [cell for cell in around if len(cell.masked) < len(cell.code)]
+    return {python[0].index} if python else set()
 
 
 def write_notebook(notebook: Notebook, sources: dict[int, str]) -> bytes:
@@ -43,11 +55,11 @@ def write_notebook(notebook: Notebook, sources: dict[int, str]) -> bytes:
     import nbformat
 
     if notebook.major != 4:
-        raise NotebookError(f"{notebook.path}: not fixed: nbformat {notebook.major} notebooks are read, not written")
+        raise NotebookError(f"{notebook.path}: not rewritten: nbformat {notebook.major} notebooks are only read")
     text = notebook.data.decode("utf-8")
     layout = _layout(text)
     if layout is None:
-        raise NotebookError(f"{notebook.path}: not fixed: its JSON layout is not one loadlint can keep")
+        raise NotebookError(f"{notebook.path}: not rewritten: its JSON layout is not one loadlint can keep")
     document = json.loads(text)
     for index, source in sources.items():
         cell = document["cells"][index]
@@ -55,7 +67,8 @@ def write_notebook(notebook: Notebook, sources: dict[int, str]) -> bytes:
     try:
         nbformat.validate(nbformat.from_dict(document))
     except nbformat.ValidationError as exc:
-        raise NotebookError(f"{notebook.path}: not fixed: the result is not a valid notebook ({exc.message})") from None
+        problem = f"the result would not be a valid notebook ({exc.message})"
+        raise NotebookError(f"{notebook.path}: not rewritten: {problem}") from None
     return _dump(document, layout).encode("utf-8")
 
 
@@ -77,23 +90,33 @@ def _source_lines(source: str) -> list[str]:
     return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
-_Layout = tuple[int | None, bool, bool]  # indent, ensure_ascii, trailing newline
+@dataclass(frozen=True)
+class _Layout:
+    """How a notebook's JSON is written: what `json.dumps` is given, and the line ending (JSON
+    escapes every newline inside a string, so CRLF files differ only between tokens)."""
+
+    indent: int | None
+    ensure_ascii: bool
+    final_newline: bool
+    newline: str = "\n"
 
 
 def _layout(text: str) -> _Layout | None:
-    """The `json.dumps` settings that write this file back byte for byte, if any do."""
-    document = json.loads(text)
-    second = text.split("\n", 2)[1] if text.count("\n") >= 2 else None
+    """The settings that write this file back byte for byte, if any do."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    plain = text.replace("\r\n", "\n")
+    document = json.loads(plain)
+    second = plain.split("\n", 2)[1] if plain.count("\n") >= 2 else None
     indent = None if second is None else len(second) - len(second.lstrip(" "))
     for ensure_ascii in (False, True):
-        layout = (indent, ensure_ascii, text.endswith("\n"))
+        layout = _Layout(indent, ensure_ascii, plain.endswith("\n"), newline)
         if _dump(document, layout) == text:
             return layout
     return None
 
 
 def _dump(document: object, layout: _Layout) -> str:
-    indent, ensure_ascii, newline = layout
-    separators = (",", ": ") if indent is not None else (", ", ": ")
-    text = json.dumps(document, indent=indent, ensure_ascii=ensure_ascii, separators=separators)
-    return text + "\n" if newline else text
+    separators = (",", ": ") if layout.indent is not None else (", ", ": ")
+    text = json.dumps(document, indent=layout.indent, ensure_ascii=layout.ensure_ascii, separators=separators)
+    text = text + "\n" if layout.final_newline else text
+    return text.replace("\n", layout.newline) if layout.newline != "\n" else text

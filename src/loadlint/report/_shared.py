@@ -83,7 +83,8 @@ class FileError:
     path: str | None
     line: int | None
     column: int | None
-    message: str
+    message: str  # with `cell N: ` first in a notebook, for the formats that place it by line only
+    cell: int | None = None
 
     @classmethod
     def parse(cls, error: str) -> FileError:
@@ -96,4 +97,5 @@ class FileError:
             line=int(line) if line else None,
             column=int(column) if column else None,
             message=f"{match['cell']}: {match['message']}" if match["cell"] else match["message"],
+            cell=int(match["cell"].split()[1]) if match["cell"] else None,
         )

@@ -30,7 +30,10 @@ def render_gitlab(result: CheckResult) -> str:
     errors = [FileError.parse(error) for error in result.errors]
     error_keys = ((FILE_ERROR, error.path or "", error.message) for error in errors)
     issues += [
-        _issue(FILE_ERROR, error.message, fingerprint, "major", error.path, error.line or 1, error.line or 1)
+        _issue(
+            FILE_ERROR, error.message.removeprefix(f"cell {error.cell}: "), fingerprint, "major", error.path,
+            error.line or 1, error.line or 1, error.cell,
+        )
         for error, fingerprint in zip(errors, keyed_fingerprints(error_keys))
     ]
     notes = [(use, describe_unresolved(use)) for use in result.unresolved]

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from loadlint.facts import located
 from loadlint.findings import CheckResult, Finding
 from loadlint.report._shared import FIXABLE_MARK, describe_unresolved, fixable, fixable_phrase, plural
 
@@ -46,7 +47,7 @@ def _runtime_calls_lines(result: CheckResult) -> list[str]:
     clean call is shown to load and generate; one that could not be checked says why)."""
     if not result.runtime_calls:
         return []
-    flagged = {(finding.path, finding.span.line) for finding in result.findings}
+    flagged = {(finding.path, finding.cell, finding.span.line) for finding in result.findings}
     outcomes: dict[str, int] = {}
     for call in result.runtime_calls:
         outcomes[call["outcome"]] = outcomes.get(call["outcome"], 0) + 1
@@ -54,9 +55,10 @@ def _runtime_calls_lines(result: CheckResult) -> list[str]:
     mode = result.runtime_calls[0]["mode"]
     lines = [f"Runtime ({mode}): {plural(len(result.runtime_calls), 'call')} checked: {counts}"]
     for call in result.runtime_calls:
-        if (call["path"], call["line"]) not in flagged:
+        if (call["path"], call.get("cell"), call["line"]) not in flagged:
             what = f"`{call['loader']}` `{call['model_id']}`"
-            lines.append(f"  {call['path']}:{call['line']}: {what}: {_runtime_line(call, call['outcome'])}")
+            where = located(call["path"], call.get("cell"), call["line"])
+            lines.append(f"  {where}: {what}: {_runtime_line(call, call['outcome'])}")
     return lines
 
 

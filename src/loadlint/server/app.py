@@ -73,6 +73,7 @@ class _Open:
     cells: dict[int, str] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)  # each URI's text, as checked
     shown: dict[str, list[_Shown]] = field(default_factory=dict)  # by URI
+    logged: set[str] = field(default_factory=set)  # the cells' syntax errors said already
 
 
 class LoadlintServer(LanguageServer):
@@ -144,8 +145,9 @@ class LoadlintServer(LanguageServer):
             state.error = lint.error
             return
         if notebook is not None:
-            for message in notebook.errors:
+            for message in set(notebook.errors) - state.logged:  # a cell that does not parse: said once
                 self.log(message)
+            state.logged = set(notebook.errors)
             self.notebook_of.update(dict.fromkeys((snapshot.cells or {}).values(), uri))
         state.error, state.lint, state.texts = None, lint, snapshot.texts
         state.notebook, state.cells = notebook, snapshot.cells or {}
@@ -219,6 +221,20 @@ class LoadlintServer(LanguageServer):
         if what not in self.told:
             self.told.add(what)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+
+    def close(self, uri: str) -> None:
+        """Forget a closed document or notebook, and clear what was shown for it (each cell's too)."""
+        state = self.open.pop(uri, None)
+        if state is None:
+            return
+        if state.pending is not None:
+            state.pending.cancel()
+        for target in state.shown or {uri: []}:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=target, diagnostics=[]))
+        for cell in state.cells.values():
+            self.notebook_of.pop(cell, None)
+        if self.session is not None:
+            self.session.forget(path_of(uri))
 
     def recheck_all(self) -> None:
         for uri in self.open:

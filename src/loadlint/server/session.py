@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +77,7 @@ class Session:
         self.root = root
         self.client = client
         self.models: dict[ModelRef, ModelFacts | Unresolved] = {}
+        self._lock = threading.Lock()  # `models` is filled by the check thread and the Hub's
         self._last: dict[str, tuple[tuple, FileReport]] = {}  # each document's last code and records
         self.config_error: str | None = None
         self.reload()
@@ -108,7 +110,8 @@ class Session:
         )
         size = settings.max_file_size if settings else None
         self.limits = FileLimits(max_file_size=size) if size else FileLimits()
-        self.models.clear()
+        with self._lock:
+            self.models.clear()
         self._last = {}  # the tables or the libraries read may have changed
 
     def rules_for(self, path: str) -> tuple[Rule, ...]:
@@ -145,9 +148,14 @@ class Session:
         if report.error is None and self.run is not None:  # the reach `check` has within one file
             extractor = Extractor(loader_predicate(self.tables), lambda _: libraries, self.limits)
             link_parameters([SourceFile(report, data)], str(self.root), extractor)
-            outside_values(self.run.discovery)([report])
+            self._outside()([report])
         self._last[path] = (signature, report)
         return report
+
+    def _outside(self) -> Callable[[list[FileReport]], None]:
+        """What puts in the values a document's loads read from config files and command lines."""
+        assert self.run is not None
+        return outside_values(self.run.discovery)
 
     def forget(self, path: str) -> None:
         self._last.pop(path, None)
@@ -158,16 +166,19 @@ class Session:
         return self.lint(path, notebook.code), notebook
 
     def resolve_offline(self, sites: Iterable[CallSite]) -> None:
-        refs = sorted({site.ref for site in sites if site.ref is not None} - self.models.keys())
+        with self._lock:
+            refs = sorted({site.ref for site in sites if site.ref is not None} - self.models.keys())
         if refs:
             offline = dataclasses.replace(self.resolver, offline=True)
-            self.models.update(resolve_all(refs, offline, tokenizer_refs(list(sites))))
+            found = resolve_all(refs, offline, tokenizer_refs(list(sites)))
+            with self._lock:
+                self.models.update(found)
 
     def missing(self) -> list[ModelRef]:
         """The ids asked for that nothing but the Hub knows."""
-        return sorted(
-            ref for ref, found in self.models.items() if isinstance(found, Unresolved) and found.reason == NEEDS_THE_HUB
-        )
+        with self._lock:
+            known = list(self.models.items())
+        return sorted(ref for ref, found in known if isinstance(found, Unresolved) and found.reason == NEEDS_THE_HUB)
 
     def waiting_for_the_hub(self) -> list[ModelRef]:
         """The ids the Hub may still answer for: missing offline, and the workspace is not offline."""
@@ -178,7 +189,8 @@ class Session:
     ) -> dict[ModelRef, ModelFacts | Unresolved]:
         """Ask the Hub for `refs` (blocking: the server runs this in a thread) and keep the answers."""
         found = resolve_all(refs, self.resolver, tokenizer_refs(list(sites)))
-        self.models.update(found)
+        with self._lock:
+            self.models.update(found)
         return found
 
     def fix_all(self, path: str, text: str, unsafe: bool = False) -> str | None:
@@ -191,7 +203,7 @@ class Session:
             path,
             text.encode("utf-8"),
             lint.findings,
-            lambda data: check_source(path, data, self.tables, self.models, rules),
+            lambda data: check_source(path, data, self.tables, self.models, rules, outside=self._outside()),
             unsafe=unsafe,
         )
         return outcome.after if outcome.changed and outcome.error is None else None
