@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from loadlint import cli
+from loadlint.cli import options as cli_options
 from loadlint.config import (
     OUTPUT_FORMATS,
     CliOverrides,
@@ -418,4 +418,4 @@ def test_parse_duration_rejects(value: str) -> None:
 
 def test_the_cli_reports_a_bad_duration_as_a_usage_error() -> None:
     with pytest.raises(argparse.ArgumentTypeError, match="'soon' is not a duration"):
-        cli.parse_duration("soon")
+        cli_options.parse_duration("soon")
