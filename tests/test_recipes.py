@@ -52,3 +52,11 @@ def test_yaml_that_is_no_recipe_or_no_yaml(project: Path, env: dict[str, str]) -
     assert "recipes/broken.yml: cannot read the recipe: " in run.stdout
     assert "workflow.yml" not in run.stdout.replace("broken.yml", "")
     assert "recipes/t5.yml:2:13: LL001" in run.stdout
+
+
+def test_a_multi_document_yaml_file_is_read_document_by_document(project: Path, env: dict[str, str]) -> None:
+    write(project / "recipes", "multi.yml", "kind: Deployment\n---\n" + WRONG)
+    write(project / "recipes", "k8s.yml", "kind: Service\n---\nkind: Deployment\n")
+    run = loadlint("check", "recipes/multi.yml", "recipes/k8s.yml", env=env, cwd=project)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "recipes/multi.yml:4:13: LL001" in run.stdout and "k8s.yml" not in run.stdout

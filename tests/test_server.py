@@ -251,6 +251,20 @@ async def test_a_notebook_is_checked_across_its_cells(client: LanguageClient, pr
         types.HoverParams(text_document=types.TextDocumentIdentifier(uri=cells[4]), position=types.Position(line=0, character=30))
     )
     assert "model_type: `t5`" in hover.contents.value
+    client.notebook_document_did_change(  # the load's cell is deleted: what it showed goes with it
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(version=2, uri=notebook_uri),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    structure=types.NotebookDocumentCellChangeStructure(
+                        array=types.NotebookCellArrayChange(start=4, delete_count=1),
+                        did_close=[types.TextDocumentIdentifier(uri=cells[4])],
+                    )
+                )
+            ),
+        )
+    )
+    assert await diagnostics_until(client, cells[4], lambda shown: not shown) == []
 
 
 async def test_offline_without_facts_is_said_once(project: Path, env: dict[str, str]) -> None:

@@ -16,20 +16,24 @@ REVISION_KEY, REMOTE_CODE_KEY = "revision_of_model", "trust_remote_code"
 
 
 def recipe_report(path: str, data: bytes) -> FileReport:
-    """The loads one recipe makes; a file that is not YAML is one error line, a YAML file without
-    `base_model:` (not a recipe) has none."""
+    """The loads one recipe makes (the first document of the file that names `base_model:`); a file
+    that is not YAML is one error line, a YAML file without `base_model:` (not a recipe) has none."""
     import yaml  # imported only when a run reads a recipe
 
     try:
-        root = yaml.compose(data.decode("utf-8-sig"), Loader=yaml.SafeLoader)
+        documents = list(yaml.compose_all(data.decode("utf-8-sig"), Loader=yaml.SafeLoader))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         return FileReport(path, error=f"{path}: cannot read the recipe: {one_line(exc)}")
-    if not isinstance(root, yaml.MappingNode):
+    recipes = [
+        entries
+        for root in documents
+        if isinstance(root, yaml.MappingNode)
+        for entries in [{key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}]
+        if _text(entries.get(MODEL_KEY)) is not None
+    ]
+    if not recipes:  # no `base_model:` in any of its documents: not a recipe
         return FileReport(path, parsed=True)
-    entries = {key.value: value for key, value in root.value if isinstance(key, yaml.ScalarNode)}
-    model = _text(entries.get(MODEL_KEY))
-    if model is None:
-        return FileReport(path, parsed=True)
+    entries = recipes[0]
     revision = _text(entries.get(REVISION_KEY))
     keywords = _remote_code(entries.get(REMOTE_CODE_KEY))
     sites = []

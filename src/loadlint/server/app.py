@@ -152,7 +152,8 @@ class LoadlintServer(LanguageServer):
         state.error, state.lint, state.texts = None, lint, snapshot.texts
         state.notebook, state.cells = notebook, snapshot.cells or {}
         state.text = notebook.code if notebook is not None else snapshot.texts[uri]
-        state.shown = {target: [] for target in snapshot.texts}
+        gone = set(state.shown) - set(snapshot.texts)  # cells deleted, or made markdown, since the last check
+        state.shown = {target: [] for target in [*snapshot.texts, *gone]}
         for finding in lint.findings:
             target, positions, span = self.place(state, uri, finding.span)
             placed = convert.diagnostic(dataclasses.replace(finding, span=span), positions, _uri_of)
@@ -161,6 +162,9 @@ class LoadlintServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=target, diagnostics=[item.diagnostic for item in shown])
             )
+        for target in gone:
+            del state.shown[target]
+            self.notebook_of.pop(target, None)
         self.ask_the_hub(lint)
 
     def place(self, state: _Open, uri: str, span: Span) -> tuple[str, convert.Positions, Span]:
