@@ -155,6 +155,14 @@ async def test_hover_on_a_noqa_code_gives_the_rule(client: LanguageClient, proje
     )
     assert hover.contents.value.startswith("**LL001** `wrong-auto-class` (error):")
     assert not client.diagnostics.get(uri)
+    named = text.replace("# noqa: E501, LL001", "# loadlint: ignore[wrong-auto-class]")
+    change(client, uri, 2, named)
+    await asyncio.sleep(0.5)
+    column = named.splitlines()[2].index("wrong-auto-class") + 3
+    hover = await client.text_document_hover_async(
+        types.HoverParams(text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=2, character=column))
+    )
+    assert hover.contents.value.startswith("**LL001** `wrong-auto-class` (error):")  # a rule name, read as suppress reads it
 
 
 async def test_a_configuration_change_checks_again(client: LanguageClient, project: Path) -> None:

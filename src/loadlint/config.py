@@ -37,13 +37,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadlint.discover import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, LANGUAGES, DiscoveryOptions, PathPatterns
+from loadlint.discover import (
+    DEFAULT_EXCLUDE,
+    DEFAULT_INCLUDE,
+    LANGUAGES,
+    LOCKFILE_NAME,
+    DiscoveryOptions,
+    PathPatterns,
+)
 from loadlint.limits import parse_size
 from loadlint.report import FORMATS
 from loadlint.rules import ALL_RULES, Rule
 from loadlint.source import TomlError, read_toml
 
 PYPROJECT = "pyproject.toml"
+# The files whose change changes what a run decides: its configuration, and the facts it pins.
+SETTINGS_FILES = frozenset({PYPROJECT, "loadlint.toml", LOCKFILE_NAME})
 OUTPUT_FORMATS = tuple(FORMATS)
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -27,7 +27,6 @@ from loadlint.facts import ModelFacts, ModelRef
 from loadlint.facts_codec import LOCKED_FACTS, FactsDataError, facts_from_data, facts_to_data
 from loadlint.source import TomlError, read_toml, write_atomic
 
-LOCKFILE_NAME = "loadlint.lock"
 LOCKFILE_VERSION = 1
 
 HEADER = """\

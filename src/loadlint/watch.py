@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from loadlint.config import SETTINGS_FILES
 from loadlint.extract.invocation_files import MAKEFILES, READMES, SHELL_SUFFIXES
 
-CONFIG_NAMES = frozenset({"pyproject.toml", "loadlint.toml", "loadlint.lock"})
 # The files whose ids a run reads besides the code: config files (`extract.configs`) and the scripts,
 # Makefiles and READMEs that run a program (`extract.invocation_files`).
 ID_SOURCE_SUFFIXES = (".yaml", ".yml", ".json", ".toml", *SHELL_SUFFIXES)
@@ -49,7 +49,7 @@ def watch(
         def __call__(self, change: object, path: str) -> bool:
             if not super().__call__(change, path):
                 return False
-            if os.path.basename(path) in CONFIG_NAMES:
+            if os.path.basename(path) in SETTINGS_FILES:
                 return True
             read = checks(path) or path.endswith(ID_SOURCE_SUFFIXES) or os.path.basename(path) in ID_SOURCE_NAMES
             return read and any(_within(path, root) for root in checked)

@@ -26,9 +26,10 @@ def check(args: argparse.Namespace) -> int:
         return _check_once(args)
     if args.add_noqa or args.diff:
         raise fail("--watch cannot be combined with --add-noqa or --diff")
-    from loadlint.watch import CONFIG_NAMES, WatchUnavailable, watch
+    from loadlint.config import SETTINGS_FILES
+    from loadlint.watch import WatchUnavailable, watch
 
-    read = [args.config_file, args.lockfile, *CONFIG_NAMES]  # those in the working directory are found by name
+    read = [args.config_file, args.lockfile, *SETTINGS_FILES]  # those in the working directory are found by name
     from loadlint.config import RunSettings
 
     run, _ = _configured(args.paths, args.config_file, _overrides(args), args.respect_gitignore, RunSettings())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from pygls.lsp.server import LanguageServer
 
 from loadlint import __version__
 from loadlint.add_noqa import with_noqa
+from loadlint.config import SETTINGS_FILES
 from loadlint.facts import ModelFacts, ModelRef, Span, Unresolved
 from loadlint.findings import Finding
 from loadlint.fixes import Edit
@@ -31,7 +33,6 @@ from loadlint.server import convert
 from loadlint.server.session import ClientSettings, Lint, Session, path_of, used_refs
 
 DEBOUNCE = 0.05  # seconds of quiet typing before a changed document is checked
-CONFIG_FILES = ("pyproject.toml", "loadlint.toml", "loadlint.lock")
 NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
     notebook_selector=[
         types.NotebookDocumentFilterWithCells(
@@ -240,9 +241,19 @@ class LoadlintServer(LanguageServer):
         if self.session is not None:
             self.session.forget(path_of(uri))
 
-    def recheck_all(self) -> None:
+    def reconfigure(self, client: ClientSettings | None = None) -> None:
+        """Read the configuration again (a settings file changed, or the client's settings did) and
+        check every open document with it."""
+        if self.session is None:
+            return
+        self.session.reload(client)
+        self.say_config_error()
         for uri in self.open:
             self.schedule(uri, 0)
+
+    def say_config_error(self) -> None:
+        if self.session is not None and self.session.config_error:
+            self.log(self.session.config_error)
 
     def log(self, message: str) -> None:
         self.window_log_message(types.LogMessageParams(type=types.MessageType.Warning, message=message))
@@ -337,7 +348,7 @@ class LoadlintServer(LanguageServer):
         positions = self.positions(state.texts[uri])
         line, column = positions.point(params.position)
         text = positions.lines[line - 1] if line <= len(positions.lines) else ""
-        markdown = convert.hover_on_noqa(text, column)
+        markdown = convert.hover_on_suppression(state.texts[uri], line, column)
         if markdown is None:
             if state.notebook is not None:  # the cell's line in the module its cells make
                 line += next(cell.start - 1 for cell in state.notebook.cells if state.cells[cell.index] == uri)
@@ -388,8 +399,7 @@ def build_server() -> LoadlintServer:
         folders = params.workspace_folders or []
         root = path_of(folders[0].uri) if folders else path_of(params.root_uri) if params.root_uri else "."
         ls.session = Session(Path(root), ClientSettings.parse(params.initialization_options))
-        if ls.session.config_error:
-            ls.log(ls.session.config_error)
+        ls.say_config_error()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: LoadlintServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -425,17 +435,13 @@ def build_server() -> LoadlintServer:
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: LoadlintServer, params: types.DidChangeWatchedFilesParams) -> None:
-        if ls.session is not None and any(change.uri.endswith(CONFIG_FILES) for change in params.changes):
-            ls.session.reload()
-            if ls.session.config_error:
-                ls.log(ls.session.config_error)
-            ls.recheck_all()
+        if any(os.path.basename(path_of(change.uri)) in SETTINGS_FILES for change in params.changes):
+            ls.reconfigure()
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(ls: LoadlintServer, params: types.DidChangeConfigurationParams) -> None:
-        if ls.session is not None and params.settings:
-            ls.session.reload(ClientSettings.parse(params.settings))
-            ls.recheck_all()
+        if params.settings:
+            ls.reconfigure(ClientSettings.parse(params.settings))
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,

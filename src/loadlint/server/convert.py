@@ -15,12 +15,13 @@ from loadlint.findings import Finding
 from loadlint.fixes import Edit, applies
 from loadlint.model_info import ModelReport
 from loadlint.rules import RULES_BY_CODE
+from loadlint.suppress import parse_suppressions, rule_code
 
 SOURCE = "loadlint"
 FIX_ALL = "source.fixAll.loadlint"
 _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning}
 _STRING = re.compile(r"""(["'])((?:(?!\1)[^\\\n])*)\1""")
-_NOQA_CODE = re.compile(r"#\s*(?:noqa|NOQA)\s*:[^#]*?\b(LL\d{3})\b")
+_ENTRY = re.compile(r"[\w-]+")  # one entry of a directive's list: a code or a rule name
 
 
 class Positions:
@@ -137,12 +138,18 @@ def string_at(line: str, column: int) -> str | None:
     return None
 
 
-def hover_on_noqa(line: str, column: int) -> str | None:
-    """The summary of the loadlint code under the cursor in a `# noqa:` comment."""
-    for match in _NOQA_CODE.finditer(line):
-        for code in re.finditer(r"LL\d{3}", line[match.start() : match.end()]):
-            start = match.start() + code.start()
-            if start < column <= start + len(code.group()) + 1 and code.group() in RULES_BY_CODE:
-                rule = RULES_BY_CODE[code.group()]
-                return f"**{rule.code}** `{rule.name}` ({rule.severity}): {rule.summary}"
+def hover_on_suppression(text: str, line: int, column: int) -> str | None:
+    """The summary of the rule an entry of a suppression comment names under the cursor (`# noqa:
+    LL001`, `# loadlint: ignore[partial-load]`), read as the suppressions themselves are read."""
+    for comment in parse_suppressions(text).comments:
+        if comment.line != line:
+            continue
+        for directive in comment.directives:
+            listed = comment.text[directive.list_start : directive.list_end]
+            for entry in _ENTRY.finditer(listed):
+                start = comment.column + directive.list_start + entry.start()
+                code = rule_code(entry.group())
+                if start <= column <= start + len(entry.group()) and code is not None:
+                    rule = RULES_BY_CODE[code]
+                    return f"**{rule.code}** `{rule.name}` ({rule.severity}): {rule.summary}"
     return None
