@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from loadlint.discover import DiscoveryOptions, checked_files
 from loadlint.engine.linking import link_parameters
 from loadlint.engine.options import DEFAULT_LIMITS
-from loadlint.engine.reading import Extractor, SourceFile, loader_predicate, read_quietly
+from loadlint.engine.reading import Extractor, SourceFile, loader_predicate
 from loadlint.extract import MODEL_LIBRARIES
 from loadlint.extract.external import put_in_external_values
 from loadlint.extract.imports import imported_files
@@ -89,7 +89,7 @@ def _helpers_called_from(
     wanted: dict[str, None] = {}
     for file in files:
         if os.path.abspath(file.path) in named and file.report.error is None:
-            data = file.data if file.data is not None else read_quietly(file.path)
+            data = file.data if file.data is not None else extractor.code_of(file.path)
             if data is not None:
                 for path in imported_files(file.path, data, roots):
                     if path not in checked:

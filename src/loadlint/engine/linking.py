@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from loadlint.discover import within
-from loadlint.engine.reading import Extractor, SourceFile, read_quietly
+from loadlint.engine.reading import Extractor, SourceFile
 from loadlint.extract.project import MAX_DEPTH, called_as, is_test, link, passed_on, shown, wanted_names
 from loadlint.facts import CallRecord, Known, Span, Unknown
 
@@ -25,7 +25,7 @@ def link_parameters(files: list[SourceFile], root: str, extractor: Extractor) ->
         return
     calls: list[CallRecord] = _conftest_fixtures(files, root, extractor)
     names, looked = wanted_names(origins), set()
-    contents = _Contents(files)
+    contents = _Contents(files, extractor)
     for _ in range(MAX_DEPTH):
         names -= looked
         if not names:
@@ -40,14 +40,15 @@ class _Contents:
     """The bytes of the run's files, read once for every round, and only for files the cache does not
     answer for; a file that failed was reported already."""
 
-    def __init__(self, files: list[SourceFile]) -> None:
+    def __init__(self, files: list[SourceFile], extractor: Extractor) -> None:
+        self.extractor = extractor
         self.reports = {file.path: file.report for file in files if file.report.error is None}
         self.paths = list(self.reports)
         self._data = {file.path: file.data for file in files if file.data is not None}
 
     def __getitem__(self, path: str) -> bytes | None:
         if path not in self._data:
-            self._data[path] = read_quietly(path)
+            self._data[path] = self.extractor.code_of(path)
         return self._data[path]
 
 
@@ -95,7 +96,7 @@ def _conftest_fixtures(files: list[SourceFile], root: str, extractor: Extractor)
     for path, origin in tests:
         for conftest in _conftests_above(path, root):
             if conftest not in fixtures_in:
-                data = read_quietly(conftest)
+                data = extractor.code_of(conftest)
                 budget = extractor.limits.budget()
                 found = {} if data is None else extract_fixtures(conftest, data, extractor.is_loader, names, budget)
                 fixtures_in[conftest] = found

@@ -55,19 +55,6 @@ def loader_predicate(tables: Tables) -> Callable[[str], bool]:
     return is_loader
 
 
-DEFAULT_DISCOVERY = DiscoveryOptions()
-
-
-def read_quietly(path: str) -> bytes | None:
-    """A file's bytes for a later step (a notebook's: its code); one that cannot be read now was
-    reported already."""
-    try:
-        data = read_source(path)
-        return read_notebook(path, data).code.encode() if DEFAULT_DISCOVERY.language_of(path) == "ipynb" else data
-    except (OSError, NotebookError):
-        return None
-
-
 POOL_MIN_FILES = 8  # files past the byte gate from which extracting them in worker processes pays
 
 
@@ -85,7 +72,7 @@ class Extractor:
         language_of: Callable[[str], str] | None = None,  # `ipynb` files are notebooks (by default, by suffix)
     ) -> None:
         self.is_loader = is_loader
-        self.language_of = language_of or DEFAULT_DISCOVERY.language_of
+        self.language_of = language_of or DiscoveryOptions().language_of
         self.libraries_for = libraries_for
         self.limits = limits
         self.cache = cache
@@ -113,6 +100,15 @@ class Extractor:
                 self.cache.store(item.path, item.stat, item.data, _key(item.libraries), Cached(report, keep))
             done[item.index] = SourceFile(report, item.data if keep else None, item.notebook)
         return done  # type: ignore[return-value]
+
+    def code_of(self, path: str) -> bytes | None:
+        """A file's code for a later step (a notebook's: the module its cells make, by the run's own
+        notion of a notebook); one that cannot be read now was reported already."""
+        try:
+            data = read_source(path)
+            return read_notebook(path, data).code.encode() if self.language_of(path) == "ipynb" else data
+        except (OSError, NotebookError):
+            return None
 
     def _read(self, path: str) -> SourceFile | _Pending:
         """The file's cached extraction, or its bytes to extract (a file that cannot be read: its error)."""
