@@ -72,12 +72,8 @@ def _add_to_notebook(path: str, findings: Sequence[Finding]) -> int:
     from loadlint.notebook.write import fixed_sources, write_notebook
 
     notebook = read_notebook(path, read_source(path))
-    starts = {cell.number: cell.start - 1 for cell in notebook.cells}
-    placed = []
-    for finding in findings:
-        offset = starts.get(finding.cell or 0, 0)
-        span = finding.span
-        placed.append((finding.code, Span(span.line + offset, span.column, span.end_line + offset, span.end_column)))
+    offsets = {cell.number: cell.offset for cell in notebook.cells}
+    placed = [(finding.code, finding.span.moved(offsets.get(finding.cell or 0, 0))) for finding in findings]
     text, added = with_noqa(notebook.code, placed)
     if added:
         write_atomic(path, write_notebook(notebook, fixed_sources(notebook, text)))

@@ -44,6 +44,11 @@ class Span:
     end_line: int
     end_column: int
 
+    def moved(self, lines: int) -> Span:
+        """The same range `lines` lines further down (up, when negative): a notebook cell's lines
+        against those of the module its cells make."""
+        return Span(self.line + lines, self.column, self.end_line + lines, self.end_column)
+
 
 # Why a dynamic id stays unknown, for users to act on (the JSON `detail_kind` of a `dynamic` reason).
 DynamicKind = Literal[

@@ -61,6 +61,5 @@ class _Cells:
 
     @staticmethod
     def span(notebook: Notebook, span: Span) -> tuple[int, Span]:
-        cell = notebook.cell_at(span.line)
-        offset = cell.start - 1
-        return cell.number, Span(span.line - offset, span.column, span.end_line - offset, span.end_column)
+        cell, within = notebook.in_cell(span)
+        return cell.number, within

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loadlint.facts import Span
 from loadlint.limits import one_line, syntax_error
 from loadlint.notebook.magics import mask_cell
 
@@ -33,6 +34,11 @@ class CodeCell:
     def source(self) -> str:
         return "\n".join(self.lines)
 
+    @property
+    def offset(self) -> int:
+        """How many module lines come before the cell's first line."""
+        return self.start - 1
+
 
 @dataclass(frozen=True)
 class Notebook:
@@ -50,6 +56,11 @@ class Notebook:
         """(cell number, line in that cell) of a module line."""
         cell = self.cell_at(line)
         return cell.number, line - cell.start + 1
+
+    def in_cell(self, span: Span) -> tuple[CodeCell, Span]:
+        """A span of the module as (its cell, the same span in the cell's own lines)."""
+        cell = self.cell_at(span.line)
+        return cell, span.moved(-cell.offset)
 
     def cell_at(self, line: int) -> CodeCell:
         found = self.cells[0]

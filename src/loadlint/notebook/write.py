@@ -22,7 +22,7 @@ def fixed_sources(notebook: Notebook, fixed_code: str) -> dict[int, str]:
         after.pop()
     owners = [cell for cell in notebook.cells for _ in cell.code]
     written = [line for cell in notebook.cells for line in cell.lines]
-    masked = {cell.start - 1 + at for cell in notebook.cells for at in cell.masked}
+    masked = {cell.offset + at for cell in notebook.cells for at in cell.masked}
     new: dict[int, list[str]] = {cell.index: [] for cell in notebook.cells}
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -172,14 +172,9 @@ class LoadlintServer(LanguageServer):
         """Where a span of the checked text is for the client: its document, or its notebook cell."""
         if state.notebook is None:
             return uri, self.positions(state.texts[uri]), span
-        cell = state.notebook.cell_at(span.line)
+        cell, within = state.notebook.in_cell(span)
         target = state.cells[cell.index]
-        shift = cell.start - 1
-        return (
-            target,
-            self.positions(state.texts[target]),
-            Span(span.line - shift, span.column, span.end_line - shift, span.end_column),
-        )
+        return target, self.positions(state.texts[target]), within
 
     def positions(self, text: str) -> convert.Positions:
         return convert.Positions(text, self.workspace.position_codec)
@@ -329,8 +324,7 @@ class LoadlintServer(LanguageServer):
                 sources = fixed_sources(state.notebook, fixed)
             except NotebookError:
                 return None
-            cells = {cell.index: cell for cell in state.notebook.cells}
-            targets = {state.cells[index]: source for index, source in sources.items() if index in cells}
+            targets = {state.cells[index]: source for index, source in sources.items()}
         changes = {
             target: [types.TextEdit(range=self.positions(state.texts[target]).whole(), new_text=text)]
             for target, text in targets.items()
@@ -351,7 +345,7 @@ class LoadlintServer(LanguageServer):
         markdown = convert.hover_on_suppression(state.texts[uri], line, column)
         if markdown is None:
             if state.notebook is not None:  # the cell's line in the module its cells make
-                line += next(cell.start - 1 for cell in state.notebook.cells if state.cells[cell.index] == uri)
+                line += next(cell.offset for cell in state.notebook.cells if state.cells[cell.index] == uri)
             markdown = self._hover_on_load(state, line, column, text)
         if markdown is None:
             return None
